@@ -1,0 +1,1 @@
+"""The build toolchain: site definitions and catalogs compiled into the dist/ bundle."""

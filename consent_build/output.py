@@ -1,0 +1,88 @@
+"""Write dist/<site>/: hashed and stable files, compressed siblings and manifest.json.
+
+Everything is written to a temporary folder first and moved in place at the end,
+so that a failed build never leaves a half-written dist/.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import brotli
+
+STABLE_NAME = "consent.js"
+
+
+def compressed(data: bytes) -> dict[str, bytes]:
+    """The precompressed siblings; mtime=0 keeps gzip output byte-identical."""
+    return {
+        ".gz": gzip.compress(data, compresslevel=9, mtime=0),
+        ".br": brotli.compress(data, quality=11, mode=brotli.MODE_TEXT),
+    }
+
+
+def sri(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+
+
+def sizes(data: bytes) -> dict[str, int]:
+    packed = compressed(data)
+    return {"raw": len(data), "gzip": len(packed[".gz"]), "brotli": len(packed[".br"])}
+
+
+def hashed_name(data: bytes, stem: str = "consent", suffix: str = ".js") -> str:
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:12]}{suffix}"
+
+
+def inputs_hash(paths: list[Path]) -> str:
+    """One hash over the names and bytes of every input, to tell what a bundle was built from."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def render(js: bytes, manifest_extra: dict) -> dict[str, bytes]:
+    """Every file of the site's dist folder, by name."""
+    name = hashed_name(js)
+    files: dict[str, bytes] = {}
+    for filename in (name, STABLE_NAME):
+        files[filename] = js
+        for suffix, data in compressed(js).items():
+            files[filename + suffix] = data
+    manifest = {
+        **manifest_extra,
+        "files": {
+            STABLE_NAME: {"file": name, "stable": STABLE_NAME, "integrity": sri(js),
+                          "bytes": sizes(js)},
+        },
+    }
+    files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+    return files
+
+
+def write_atomically(files: dict[str, bytes], target: Path) -> None:
+    """Replace `target` with a folder holding exactly `files`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        os.chmod(staging, 0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.replace(target, old / target.name)
+            os.replace(staging, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,69 @@
+# Shared set-up steps for scripts/demo and scripts/test (sourced, not run).
+# Each step installs what is missing and says what to do when it cannot.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else return 1
+  fi
+}
+
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || return 1
+  say "installing Debian packages: $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The project's virtual environment, with the project installed in it.
+# $1: the extras to install ("" or "test").
+ensure_venv() {
+  local extras=${1:-}
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating $VENV"
+    python3 -m venv "$VENV" || die "python3 -m venv failed: install Python 3.11+ with venv (Debian: apt-get install python3-venv)"
+  fi
+  say "installing the project into $VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  "$VENV/bin/python" -c "import consent_build, server" || die "the project did not install into $VENV"
+}
+
+# Debian's Chromium and its driver, for the browser tests.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return 0; fi
+  apt_install chromium chromium-driver ||
+    die "the browser tests need Debian's Chromium and ChromeDriver: run 'sudo apt-get install chromium chromium-driver'"
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] ||
+    die "chromium or chromedriver still missing after apt-get install"
+}
+
+# PostgreSQL on 127.0.0.1:5432 with a database named test; installed and started when absent.
+ensure_postgres() {
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+      apt_install postgresql ||
+        die "the PostgreSQL tests need a server on 127.0.0.1:5432: run 'sudo apt-get install postgresql'"
+    fi
+    local version
+    version=$(ls /etc/postgresql | sort -n | tail -n 1)
+    say "starting PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start ||
+      die "could not start PostgreSQL $version"
+    for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  if ! psql -h 127.0.0.1 -U postgres -d test -c 'select 1' >/dev/null 2>&1; then
+    as_root su postgres -c "createdb test" 2>/dev/null ||
+      psql -h 127.0.0.1 -U postgres -c 'create database test' >/dev/null 2>&1 || true
+  fi
+  psql -h 127.0.0.1 -U postgres -d test -c 'select 1' >/dev/null 2>&1 ||
+    die "PostgreSQL runs but database 'test' is not reachable as user postgres on 127.0.0.1:5432"
+  export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
+}

@@ -1,0 +1,95 @@
+"""Fixtures shared by the suite: a fresh build, a live server and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from consent_build.cli import build
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE_TOML = ROOT / "banner_src" / "site.toml"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# Set by scripts/test: a missing browser or database is a failure there, not a skip.
+REQUIRE_ALL = bool(os.environ.get("CONSENT_REQUIRE_ALL") or os.environ.get("CI"))
+
+
+def missing(what: str) -> None:
+    """Skip when run by hand without `what`; fail under scripts/test and CI."""
+    if REQUIRE_ALL:
+        pytest.fail(f"{what} is missing; scripts/test installs it", pytrace=False)
+    pytest.skip(f"{what} is missing; run scripts/test to install it")
+
+
+def build_site(out: Path, site: Path = SITE_TOML, **paths) -> dict:
+    return build(site, paths.get("src", ROOT / "banner_src"),
+                 paths.get("translations", ROOT / "translations"), out, check=False)
+
+
+@pytest.fixture(scope="session")
+def dist_dir(tmp_path_factory) -> Path:
+    """A fresh build of KPpay from the working tree, apart from the committed dist/."""
+    out = tmp_path_factory.mktemp("dist")
+    build_site(out)
+    return out
+
+
+class LiveServer:
+    """The Flask app served from a thread on 127.0.0.1, on a free port."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def app(dist_dir, tmp_path):
+    from server import create_app
+
+    return create_app({"TESTING": True, "DIST_DIR": str(dist_dir)})
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium through Debian's chromedriver, with a fresh profile."""
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        missing("Debian's chromium and chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="consent-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,800", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -5,3 +5,9 @@ var lang = SITE.lang;
 function _(n) {
   return (TEXTS[lang] || TEXTS[SITE.lang])[n];
 }
+
+/* Switch the visitor's language; `done` runs once its texts are available. */
+function setLanguage(code, done) {
+  if (TEXTS[code]) lang = code;
+  if (done) done();
+}

@@ -129,3 +129,15 @@ def test_an_incomplete_catalog_fails_the_build_with_its_line(tmp_path, capsys, l
     err = capsys.readouterr().err
     assert f"banner.po:{target + 1}: empty translation for 'Refuse all'" in err
     assert not (tmp_path / "dist").exists()
+
+
+def test_site_option_builds_another_site_beside_kppay(tmp_path):
+    other = tmp_path / "other.toml"
+    other.write_text(SITE_TOML.read_text().replace('id = "kppay"', 'id = "boutique"')
+                     .replace('name = "KPpay"', 'name = "Boutique"'))
+    out = tmp_path / "dist"
+    assert main(["--out", str(out)]) == 0
+    assert main(["--site", str(other), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["boutique", "kppay"]
+    js = (out / "boutique" / "consent.js").read_text()
+    assert '"id":"boutique"' in js and "Les cookies sur Boutique" in js

@@ -41,6 +41,7 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
               + [catalog_path(translations, lang) for lang in site["languages"]])
     manifest = {
         "site": site["id"],
+        "name": site["name"],
         "revision": site["revision"],
         "languages": site["languages"],
         "default_language": site["default_language"],

@@ -33,7 +33,7 @@ def pybabel(*args: str) -> None:
 def extract(translations: Path) -> Path:
     """Refresh the template from the widget's marks and the site files (pyproject mappings)."""
     pot = translations.resolve() / f"{DOMAIN}.pot"
-    pybabel("extract", "-F", "pyproject.toml", "-c", "TRANSLATORS:", "--no-wrap",
+    pybabel("extract", "-F", "pyproject.toml", "-c", "TRANSLATORS:", "-s", "--no-wrap",
             "--sort-by-file", "--project", "consent-banner", "--copyright-holder", "KPpay",
             "--msgid-bugs-address", "kppay@k-polygone.com", "-o", str(pot), ".")
     return pot

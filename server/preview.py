@@ -1,0 +1,79 @@
+"""Translators' preview: the banner in one language beside the source English, and every
+text of the catalog with its note and length limit, at /preview/<site>?lang=…"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from consent_build.messages import limit_of
+from consent_build.site_config import catalog_path
+
+from .bundle import manifest
+
+bp = Blueprint("preview", __name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_LANGUAGE = "en"  # the msgids are English
+_TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+
+
+def _error(message: str, field: str | None, status: int = 404):
+    return jsonify(error=message, field=field), status
+
+
+def _rows(lang: str, site_name: str) -> list[dict]:
+    """Each entry of the language's catalog, as the preview's table shows it."""
+    translations = Path(current_app.config.get("TRANSLATIONS_DIR", ROOT / "translations"))
+    with catalog_path(translations, lang).open("rb") as fileobj:
+        catalog = read_po(fileobj)
+    rows = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        limit = limit_of(message.auto_comments)
+        longest = max(len(s.replace("{site}", site_name)) for s in strings)
+        rows.append({
+            "line": message.lineno, "note": " ".join(message.auto_comments),
+            "context": message.context, "source": ids, "strings": strings,
+            "fuzzy": message.fuzzy, "empty": not all(strings),
+            "length": longest, "limit": limit, "too_long": bool(limit and longest > limit),
+        })
+    return rows
+
+
+@bp.get("/preview/<site>")
+def preview(site: str):
+    built = manifest(site)
+    languages = built["languages"]
+    lang = request.args.get("lang") or next(
+        (code for code in languages if code != SOURCE_LANGUAGE), languages[0])
+    if lang not in languages:
+        return _error(f"unknown language {lang!r} for site {site!r}; expected one of "
+                      + ", ".join(languages), "lang")
+    source = SOURCE_LANGUAGE if SOURCE_LANGUAGE in languages else built["default_language"]
+    try:
+        rows = _rows(lang, built.get("name", site))
+    except FileNotFoundError:
+        return _error(f"no catalog for {lang!r}: run `python build.py init {lang}`", "lang")
+    return render_template("preview.html", site=site, lang=lang, source=source,
+                           languages=languages, rows=rows,
+                           catalog=f"translations/{lang}/LC_MESSAGES/banner.po")
+
+
+@bp.get("/preview/<site>/page")
+def page(site: str):
+    """A bare page in language `lang` (any BCP 47 tag, e.g. fr-TG) carrying the banner.
+    With fixed=1 the banner is held to that language (the preview's frames)."""
+    script = manifest(site)["files"]["consent.js"]
+    lang = request.args.get("lang", "")
+    if not _TAG.match(lang):
+        return _error(f"expected a language tag such as 'fr' or 'fr-TG', got {lang!r}", "lang",
+                      400)
+    return render_template("preview_page.html", site=site, lang=lang, script=script,
+                           fixed=request.args.get("fixed") == "1")

@@ -80,7 +80,7 @@ def build_widget(config: SiteConfig, src: Path, translations: Path) -> Widget:
             if path.name == "intro.js":
                 parts.append(_write(work / "src" / "data.js", data))
         if problems:
-            raise BuildError(problems)
+            raise BuildError(problems, warnings)
         js = _minify(env, "rjsmin", parts, "consent.js")
     return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings)
 

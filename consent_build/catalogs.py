@@ -121,14 +121,18 @@ def load_catalog(path: Path, lang: str) -> tuple[Catalog | None, list[Problem]]:
         problems, _ = check_header(path, lang)
     except OSError as exc:
         return None, [Problem(str(path), None, f"cannot read the catalog: {exc.strerror}")]
-    if any("not UTF-8" in p.message or "Plural-Forms" in p.message for p in problems):
+    if any(word in p.message for p in problems
+           for word in ("not UTF-8", "Plural-Forms", "Content-Type")):
         return None, problems  # Babel would fail on these, or count plural forms wrongly
     try:
         with path.open("rb") as fileobj:
             catalog = read_po(fileobj, abort_invalid=True)
-    except (OSError, PoFileError, ValueError) as exc:
-        line = getattr(exc, "lineno", None)
-        return None, problems + [Problem(str(path), line, f"cannot read the catalog: {exc}")]
+    except PoFileError as exc:  # Babel counts lines from 0 and appends "on <line>"
+        reason = re.sub(r" on \d+$", "", str(exc))
+        return None, problems + [Problem(str(path), exc.lineno + 1,
+                                         f"cannot read the catalog: {reason}")]
+    except (OSError, ValueError) as exc:
+        return None, problems + [Problem(str(path), None, f"cannot read the catalog: {exc}")]
     return catalog, problems
 
 
@@ -172,10 +176,6 @@ def _translate(text: Text, catalog: Catalog, plural, file: str, site_name: str,
     if not all(strings):
         problems.append(Problem(file, where, f"empty translation for {name}"))
         return ""
-    if isinstance(msgid, tuple) and len(strings) != catalog.num_plurals:
-        problems.append(Problem(file, where, f"{len(strings)} plural forms for {name}; the "
-                                             f"header's Plural-Forms asks for "
-                                             f"{catalog.num_plurals}"))
     ids = msgid if isinstance(msgid, tuple) else (msgid,)
     wanted = sorted(set(_PLACEHOLDER.findall(ids[-1])))
     for string in strings:

@@ -86,7 +86,7 @@ def _report(problems: list[Problem], title: str) -> None:
 
 
 def _warn(warnings: list[Problem]) -> None:
-    for problem in sorted(warnings):
+    for problem in warnings:
         print(f"warning: {problem}", file=sys.stderr)
 
 
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     out = getattr(args, "out", ROOT / "dist")
     try:
         if args.command == "extract":
-            pot = workflow.extract(translations)
+            pot = workflow.extract(translations, src)
             print(f"{_shown(pot)} refreshed; next: python build.py update")
             return 0
         if args.command == "update":
@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         check = args.check or args.command == "check"
         result = build(site_file, src, translations, out, check)
     except BuildError as exc:
+        _warn(exc.warnings)
         _report(exc.problems, "build failed" if not args.command else f"{args.command} failed")
         if not args.command or args.command == "check":
             print("nothing was written to dist/", file=sys.stderr)

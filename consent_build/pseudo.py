@@ -44,19 +44,23 @@ def pseudo(text: str, grow: float = 0.4, limit: int | None = None) -> str:
 
 
 def pseudo_catalog(template: Path, lang: str = LANG, grow: float = 0.4) -> Catalog:
-    """A complete catalog for `lang` whose every entry is the pseudo-translation of its msgid."""
+    """A complete catalog for `lang` whose every entry is the pseudo-translation of its msgid.
+
+    `lang` may be a real language (its plural forms are Babel's), to stand for it in tests."""
     with template.open("rb") as fileobj:
         source = read_po(fileobj)
     catalog = Catalog(locale=lang, domain="banner", project=source.project,
                       version=source.version, msgid_bugs_address=source.msgid_bugs_address,
                       copyright_holder=source.copyright_holder, charset="utf-8",
                       fuzzy=False)
+    forms = catalog.num_plurals if catalog.locale else 2  # English rules for a pseudo-locale
     for message in source:
         if not message.id:
             continue
         limit = limit_of(message.auto_comments)
         if isinstance(message.id, tuple):
-            string = (pseudo(message.id[0], grow, limit), pseudo(message.id[1], grow, limit))
+            one, many = (pseudo(msgid, grow, limit) for msgid in message.id)
+            string = (one,) + (many,) * (forms - 1)
         else:
             string = pseudo(message.id, grow, limit)
         catalog.add(message.id, string, locations=message.locations,
@@ -72,6 +76,8 @@ def write_pseudo_catalog(translations: Path, lang: str = LANG, grow: float = 0.4
     catalog = pseudo_catalog(translations / "banner.pot", lang, grow)
     with path.open("wb") as fileobj:
         write_po(fileobj, catalog, width=0)
+    if catalog.locale:
+        return path
     # Babel writes no Plural-Forms for a locale it has no data for: English rules, said here.
     text = path.read_text(encoding="utf-8")
     team = re.search(r'^"Language-Team: .*"$', text, re.MULTILINE)

@@ -16,26 +16,29 @@ from .toml_lines import key_lines, line_of
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "banner"
-# The msgids are English: the English catalog's new entries are filled with them (as
-# gettext's msgen does), so only real translations need a person.
+# The msgids are English: the English catalog's new and changed entries are filled with
+# them (as gettext's msgen does), so only real translations need a person.
 SOURCE_LANGUAGE = "en"
 _LANGUAGES_LINE = re.compile(r'^(\s*languages\s*=\s*)\[([^\]]*)\](\s*(#.*)?)$')
 
 
-def pybabel(*args: str) -> None:
+def pybabel(*args: str, root: Path = ROOT) -> None:
     """Run one `pybabel` command in-process, from the project root (its paths are relative)."""
-    with contextlib.chdir(ROOT):
+    with contextlib.chdir(root):
         code = CommandLineInterface().run(["pybabel", *args])
     if code:
         raise BuildError([Problem("pybabel", None, f"`pybabel {' '.join(args)}` failed")])
 
 
-def extract(translations: Path) -> Path:
-    """Refresh the template from the widget's marks and the site files (pyproject mappings)."""
+def extract(translations: Path, src: Path = ROOT / "banner_src") -> Path:
+    """Refresh the template from the widget's marks and the site files (pyproject mappings).
+
+    Babel runs from the folder holding `src`, whose pyproject.toml has the mappings."""
     pot = translations.resolve() / f"{DOMAIN}.pot"
     pybabel("extract", "-F", "pyproject.toml", "-c", "TRANSLATORS:", "-s", "--no-wrap",
             "--sort-by-file", "--project", "consent-banner", "--copyright-holder", "KPpay",
-            "--msgid-bugs-address", "kppay@k-polygone.com", "-o", str(pot), ".")
+            "--msgid-bugs-address", "kppay@k-polygone.com", "-o", str(pot), ".",
+            root=src.resolve().parent)
     return pot
 
 
@@ -49,7 +52,8 @@ def update(translations: Path) -> list[Path]:
 
 
 def fill_source_language(translations: Path) -> int:
-    """Give the English catalog's empty entries their msgid; return how many were filled."""
+    """Give the English catalog's new and changed (fuzzy) entries their msgid as text, since
+    the msgids are English; return how many were filled."""
     path = catalog_path(translations, SOURCE_LANGUAGE)
     if not path.is_file():
         return 0
@@ -57,15 +61,15 @@ def fill_source_language(translations: Path) -> int:
         catalog = read_po(fileobj)
     filled = 0
     for message in catalog:
-        if not message.id:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not message.id or (all(strings) and not message.fuzzy):
             continue
         if isinstance(message.id, tuple):
-            if not any(message.string):
-                message.string = (message.id[0],) + (message.id[1],) * (catalog.num_plurals - 1)
-                filled += 1
-        elif not message.string:
+            message.string = (message.id[0],) + (message.id[1],) * (catalog.num_plurals - 1)
+        else:
             message.string = message.id
-            filled += 1
+        message.flags.discard("fuzzy")
+        filled += 1
     if filled:
         with path.open("wb") as fileobj:
             write_po(fileobj, catalog, width=0)

@@ -4,10 +4,11 @@ text of the catalog with its note and length limit, at /preview/<site>?lang=…"
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 from babel.messages.pofile import read_po
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 
 from consent_build.messages import limit_of
 from consent_build.site_config import catalog_path
@@ -69,11 +70,18 @@ def preview(site: str):
 @bp.get("/preview/<site>/page")
 def page(site: str):
     """A bare page in language `lang` (any BCP 47 tag, e.g. fr-TG) carrying the banner.
-    With fixed=1 the banner is held to that language (the preview's frames)."""
+    With fixed=1 the banner is held to that language (the preview's frames); with csp=1
+    the page allows only scripts bearing its nonce, as strict sites do."""
     script = manifest(site)["files"]["consent.js"]
     lang = request.args.get("lang", "")
     if not _TAG.match(lang):
         return _error(f"expected a language tag such as 'fr' or 'fr-TG', got {lang!r}", "lang",
                       400)
-    return render_template("preview_page.html", site=site, lang=lang, script=script,
-                           fixed=request.args.get("fixed") == "1")
+    nonce = secrets.token_urlsafe(16) if request.args.get("csp") == "1" else None
+    response = make_response(render_template(
+        "preview_page.html", site=site, lang=lang, script=script, nonce=nonce,
+        fixed=request.args.get("fixed") == "1"))
+    if nonce:
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self'; img-src data:")
+    return response

@@ -102,8 +102,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="the gettext catalogs (default: translations/)")
     common.add_argument("--out", type=Path, default=argparse.SUPPRESS,
                         help="where dist/<site>/ is written (default: dist/)")
-    parser = argparse.ArgumentParser(prog="build.py", parents=[common], description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="build.py", parents=[common],
+                                     description=__doc__.splitlines()[0],
+                                     epilog="Translators: see translations/README.md")
     parser.add_argument("--check", action="store_true",
                         help="validate the site and catalogs without writing anything")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -116,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("lang", help="language code, e.g. de or pt_BR")
     commands.add_parser("check", parents=[common],
                         help="check the site and its catalogs; write nothing")
+    commands.add_parser("compile", parents=[common],
+                        help="the build itself (texts are compiled into the bundle)")
     return parser
 
 
@@ -140,12 +143,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{_shown(path)} created and {args.lang!r} added to {_shown(site_file)}; "
                   "translate it, then python build.py check")
             return 0
-        check = args.check or args.command == "check"
+        check = args.check or args.command == "check"  # "compile" is the build
         result = build(site_file, src, translations, out, check)
     except BuildError as exc:
         _warn(exc.warnings)
-        _report(exc.problems, "build failed" if not args.command else f"{args.command} failed")
-        if not args.command or args.command == "check":
+        _report(exc.problems, f"{args.command or 'build'} failed")
+        if args.command in (None, "check", "compile"):
             print("nothing was written to dist/", file=sys.stderr)
         return 1
     _warn(result["warnings"])

@@ -7,11 +7,12 @@ import contextlib
 import re
 from pathlib import Path
 
+from babel.core import Locale, UnknownLocaleError
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
 from .errors import BuildError, Problem
-from .site_config import catalog_path
+from .site_config import LANGUAGE_CODE, catalog_path
 from .toml_lines import key_lines, line_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ def fill_source_language(translations: Path) -> int:
 def init(lang: str, translations: Path, site_file: Path) -> Path:
     """Create the catalog of `lang` from the template and add `lang` to the site's languages."""
     translations = translations.resolve()
+    check_language_code(lang)
     path = catalog_path(translations, lang)
     if path.exists():
         raise BuildError([Problem(str(path), None, f"{lang!r} already has a catalog; "
@@ -89,6 +91,18 @@ def init(lang: str, translations: Path, site_file: Path) -> Path:
     fill_source_language(translations)
     add_language(site_file, lang)
     return path
+
+
+def check_language_code(lang: str) -> None:
+    """A code gettext and Babel both know, such as de or pt_BR; else a clear error."""
+    hint = "expected a language code such as 'de' or 'pt_BR' (underscore, not hyphen)"
+    if not LANGUAGE_CODE.match(lang):
+        raise BuildError([Problem("init", None, f"{lang!r}: {hint}")])
+    try:
+        Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        raise BuildError([Problem("init", None, f"{lang!r} is not a language Babel knows; "
+                                                f"{hint}")]) from None
 
 
 def add_language(site_file: Path, lang: str, dry_run: bool = False) -> None:

@@ -28,8 +28,7 @@ def _error(message: str, field: str | None, status: int = 404):
 
 def _rows(lang: str, site_name: str) -> list[dict]:
     """Each entry of the language's catalog, as the preview's table shows it."""
-    translations = Path(current_app.config.get("TRANSLATIONS_DIR", ROOT / "translations"))
-    with catalog_path(translations, lang).open("rb") as fileobj:
+    with catalog_path(_translations(), lang).open("rb") as fileobj:
         catalog = read_po(fileobj)
     rows = []
     for message in catalog:
@@ -48,22 +47,29 @@ def _rows(lang: str, site_name: str) -> list[dict]:
     return rows
 
 
+def _translations() -> Path:
+    return Path(current_app.config.get("TRANSLATIONS_DIR", ROOT / "translations"))
+
+
 @bp.get("/preview/<site>")
 def preview(site: str):
     built = manifest(site)
     languages = built["languages"]
+    # A language being translated is not in the build yet (the build wants it complete):
+    # its table is shown all the same, from its catalog.
+    drafts = sorted(path.parent.parent.name for path in
+                    _translations().glob("*/LC_MESSAGES/banner.po")
+                    if path.parent.parent.name not in languages)
     lang = request.args.get("lang") or next(
         (code for code in languages if code != SOURCE_LANGUAGE), languages[0])
-    if lang not in languages:
+    if lang not in languages + drafts:
         return _error(f"unknown language {lang!r} for site {site!r}; expected one of "
-                      + ", ".join(languages), "lang")
+                      + ", ".join(languages + drafts), "lang")
     source = SOURCE_LANGUAGE if SOURCE_LANGUAGE in languages else built["default_language"]
-    try:
-        rows = _rows(lang, built.get("name", site))
-    except FileNotFoundError:
-        return _error(f"no catalog for {lang!r}: run `python build.py init {lang}`", "lang")
-    return render_template("preview.html", site=site, lang=lang, source=source,
-                           languages=languages, rows=rows,
+    name = built.get("name", site)
+    return render_template("preview.html", site=site, name=name, lang=lang, source=source,
+                           languages=languages + drafts, built=lang in languages,
+                           rows=_rows(lang, name),
                            catalog=f"translations/{lang}/LC_MESSAGES/banner.po")
 
 

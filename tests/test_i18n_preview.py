@@ -29,6 +29,22 @@ def test_preview_lists_every_text_with_its_note_limit_and_problems(dist_dir, tmp
     assert html.count('class="problem"') == 2
 
 
+def test_a_language_being_translated_is_previewed_from_its_catalog(dist_dir, tmp_path):
+    from consent_build.pseudo import write_pseudo_catalog
+
+    translations = tmp_path / "translations"
+    shutil.copytree(ROOT / "translations", translations)
+    write_pseudo_catalog(translations, "de")
+    app = create_app({"TESTING": True, "DIST_DIR": str(dist_dir),
+                      "TRANSLATIONS_DIR": str(translations)})
+    page = app.test_client().get("/preview/kppay?lang=de")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "de is not in the build yet" in html
+    assert "[Åççéþţ åļļ" in html
+    assert "page?lang=de" not in html  # no frame for a language the bundle lacks
+
+
 def test_preview_refuses_an_unknown_language_or_tag_with_a_json_error(app):
     client = app.test_client()
     answer = client.get("/preview/kppay?lang=de")

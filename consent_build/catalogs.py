@@ -155,6 +155,8 @@ def check_catalog(texts: list[Text], translations: Path, lang: str, site_name: s
         string = _translate(text, catalog, plural, file, site_name, (limits or {}).get(text.key),
                             result.problems)
         result.table.append(string)
+    # one message may serve several texts ("3 months", "13 months"): report it once
+    result.problems = list(dict.fromkeys(result.problems))
     return result
 
 

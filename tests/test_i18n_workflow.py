@@ -177,6 +177,8 @@ def test_init_creates_the_catalog_adds_the_language_and_the_build_asks_for_it(wo
     assert result.returncode == 1
     assert "de/LC_MESSAGES/banner.po:" in result.stderr
     assert "empty translation for 'Accept all'" in result.stderr
+    entries = len([m for m in de if m.id])
+    assert f"check failed: {entries} problems" in result.stderr  # each entry once
 
     again = run("init", "de", "--translations", str(translations), "--site", str(site))
     assert again.returncode == 1 and "'de' already has a catalog" in again.stderr

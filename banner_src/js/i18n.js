@@ -1,11 +1,13 @@
 /* Texts and language. The build replaces each call of _ or pgettext on string literals by
    _(n), n being the text's place in the tables, so no source text ships. TEXTS holds the
    embedded languages; PACKS[code] is the SHA-256 (base64) of the text pack of each other
-   language, loaded on demand, so a visitor downloads one language's texts. */
+   language, loaded on demand, so a visitor downloads one language's texts.
+   The widget uses: lang, _(n), textsReady(done) before its first render, setLanguage(code,
+   done) for the visitor's switch, textDir() for its dir attribute. */
 
 /* The banner's own tag, read now: later document.currentScript is another script or null.
    Its URL locates the text packs, its nonce lets them run under a strict CSP. */
-var bannerScript = document.currentScript;
+var i18nScript = document.currentScript;
 var LANG_KEY = SITE.cookie + ".lang";
 var lang = SITE.lang;
 
@@ -25,7 +27,7 @@ function siteLanguage(code) {
   return found;
 }
 
-function storage(value) {
+function storedLanguage(value) {
   try {  // localStorage throws where storage is blocked (sandboxed frames, some settings)
     if (value) localStorage.setItem(LANG_KEY, value);
     return localStorage.getItem(LANG_KEY);
@@ -37,8 +39,8 @@ function storage(value) {
 /* The language to show: the data-lang of the banner's tag (a fixed page, e.g. the
    preview), the visitor's own switch, the page's <html lang>, the browser's, the default. */
 function visitorLanguage() {
-  var found = siteLanguage(bannerScript && bannerScript.getAttribute("data-lang")) ||
-    siteLanguage(storage()) || siteLanguage(document.documentElement.lang);
+  var found = siteLanguage(i18nScript && i18nScript.getAttribute("data-lang")) ||
+    siteLanguage(storedLanguage()) || siteLanguage(document.documentElement.lang);
   (navigator.languages || [navigator.language]).forEach(function (code) {
     found = found || siteLanguage(code);
   });
@@ -56,10 +58,10 @@ function loadPack(code, done) {
   var digest = atob(PACKS[code]), hex = "", i, script = document.createElement("script");
   for (i = 0; i < 6; i++) hex += (256 + digest.charCodeAt(i)).toString(16).slice(1);
   script.src = new URL("consent." + code + "." + hex + ".js",
-                       (bannerScript && bannerScript.src) || location.href).href;
+                       (i18nScript && i18nScript.src) || location.href).href;
   script.integrity = "sha256-" + PACKS[code];
   script.crossOrigin = "anonymous";
-  if (bannerScript && bannerScript.nonce) script.nonce = bannerScript.nonce;
+  if (i18nScript && i18nScript.nonce) script.nonce = i18nScript.nonce;
   script.onload = script.onerror = function () {
     if (script.t) TEXTS[code] = script.t;  // on error the current language stays
     script.remove();
@@ -85,7 +87,7 @@ function textsReady(done) {
 /* The visitor's switch: remembered for the next pages; `done` runs once its texts are usable. */
 function setLanguage(code, done) {
   code = siteLanguage(code) || lang;
-  storage(code);
+  storedLanguage(code);
   useLanguage(code, done);
 }
 

@@ -1,4 +1,11 @@
-"""`python build.py`: check a site's definitions and catalogs, then write dist/<site>/."""
+"""`python build.py`: check a site's definitions and catalogs, then write dist/<site>/.
+
+Subcommands for translators (see translations/README.md):
+  extract      refresh translations/banner.pot from the widget and the site file
+  update       merge the template into every catalog (new strings empty, changed ones fuzzy)
+  init LANG    create LANG's catalog and add LANG to the site's languages
+  check        check the site and its catalogs, list every problem; write nothing
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import workflow
 from .bundle import CSS_FILES, JS_MODULES, build_widget
-from .errors import BuildError
+from .errors import BuildError, Problem
 from .output import inputs_hash as hash_inputs
 from .output import render, sizes, write_atomically
 from .site_config import catalog_path, load_site
@@ -33,6 +41,7 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
               + [catalog_path(translations, lang) for lang in site["languages"]])
     manifest = {
         "site": site["id"],
+        "name": site["name"],
         "revision": site["revision"],
         "languages": site["languages"],
         "default_language": site["default_language"],
@@ -40,11 +49,11 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
         "required": [c["id"] for c in config.categories if c["required"]],
         "inputs_sha256": hash_inputs(inputs),
     }
-    files = render(widget.js, manifest)
+    files = render(widget.js, manifest, widget.packs)
     if not check:
         write_atomically(files, out / site["id"])
     return {"site": site["id"], "files": files, "js": widget.js, "css": widget.css,
-            "texts": widget.texts}
+            "texts": widget.texts, "packs": widget.packs, "warnings": widget.warnings}
 
 
 def size_report(result: dict, out: Path) -> str:
@@ -54,35 +63,97 @@ def size_report(result: dict, out: Path) -> str:
     name = next(n for n in result["files"] if n.endswith(".js") and n != "consent.js")
     rows.append((str(_shown(out / result["site"] / name)), js["raw"], js["gzip"], js["brotli"]))
     rows.append(("  of which CSS (inlined)", css["raw"], css["gzip"], css["brotli"]))
+    packs = {lang: sizes(pack) for lang, pack in result.get("packs", {}).items()}
+    for lang, size in sorted(packs.items()):
+        rows.append((f"  text pack {lang} (loaded only for {lang})", size["raw"], size["gzip"],
+                     size["brotli"]))
+    note = "(bytes; everything a visitor downloads: JS, CSS, all texts)"
+    if packs:
+        biggest = max(packs, key=lambda lang: packs[lang]["brotli"])
+        rows.append((f"one visitor at most (bundle + {biggest} pack)",
+                     *(js[k] + packs[biggest][k] for k in ("raw", "gzip", "brotli"))))
+        note = "(bytes; a visitor downloads the bundle, plus one pack if not the default language)"
     width = max(len(r[0]) for r in rows)
     lines = [f"{r[0]:<{width}}  {r[1]:>8}  {r[2]:>8}  {r[3]:>8}" for r in rows]
-    return "\n".join(lines) + "\n(bytes; everything a visitor downloads: JS, CSS, all texts)"
+    return "\n".join(lines) + "\n" + note
+
+
+def _report(problems: list[Problem], title: str) -> None:
+    count = len(problems)
+    print(f"{title}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def _warn(warnings: list[Problem]) -> None:
+    for problem in warnings:
+        print(f"warning: {problem}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    # The shared options go on the main parser and on each subcommand, so that they may be
+    # given before or after it; SUPPRESS keeps a subcommand from resetting them to defaults.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--site", type=Path, default=argparse.SUPPRESS,
+                        help="the site's definitions (default: banner_src/site.toml)")
+    common.add_argument("--src", type=Path, default=argparse.SUPPRESS,
+                        help="the widget's sources (default: banner_src/)")
+    common.add_argument("--translations", type=Path, default=argparse.SUPPRESS,
+                        help="the gettext catalogs (default: translations/)")
+    common.add_argument("--out", type=Path, default=argparse.SUPPRESS,
+                        help="where dist/<site>/ is written (default: dist/)")
+    parser = argparse.ArgumentParser(prog="build.py", parents=[common],
+                                     description=__doc__.splitlines()[0],
+                                     epilog="Translators: see translations/README.md")
+    parser.add_argument("--check", action="store_true",
+                        help="validate the site and catalogs without writing anything")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("extract", parents=[common],
+                        help="refresh translations/banner.pot from the widget and site file")
+    commands.add_parser("update", parents=[common],
+                        help="merge the template into every catalog")
+    init = commands.add_parser("init", parents=[common],
+                               help="start a new language: its catalog, and the site's languages")
+    init.add_argument("lang", help="language code, e.g. de or pt_BR")
+    commands.add_parser("check", parents=[common],
+                        help="check the site and its catalogs; write nothing")
+    commands.add_parser("compile", parents=[common],
+                        help="the build itself (texts are compiled into the bundle)")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="build.py", description=__doc__)
-    parser.add_argument("--site", type=Path, default=ROOT / "banner_src" / "site.toml",
-                        help="the site's definitions (default: banner_src/site.toml)")
-    parser.add_argument("--src", type=Path, default=ROOT / "banner_src",
-                        help="the widget's sources (default: banner_src/)")
-    parser.add_argument("--translations", type=Path, default=ROOT / "translations",
-                        help="the gettext catalogs (default: translations/)")
-    parser.add_argument("--out", type=Path, default=ROOT / "dist",
-                        help="where dist/<site>/ is written (default: dist/)")
-    parser.add_argument("--check", action="store_true",
-                        help="validate the site and catalogs without writing anything")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    site_file = getattr(args, "site", ROOT / "banner_src" / "site.toml")
+    src = getattr(args, "src", ROOT / "banner_src")
+    translations = getattr(args, "translations", ROOT / "translations")
+    out = getattr(args, "out", ROOT / "dist")
     try:
-        result = build(args.site, args.src, args.translations, args.out, args.check)
+        if args.command == "extract":
+            pot = workflow.extract(translations, src)
+            print(f"{_shown(pot)} refreshed; next: python build.py update")
+            return 0
+        if args.command == "update":
+            for path in workflow.update(translations):
+                print(f"{_shown(path)} updated")
+            print("next: translate the empty and fuzzy entries, then python build.py check")
+            return 0
+        if args.command == "init":
+            path = workflow.init(args.lang, translations, site_file)
+            print(f"{_shown(path)} created and {args.lang!r} added to {_shown(site_file)}; "
+                  "translate it, then python build.py check")
+            return 0
+        check = args.check or args.command == "check"  # "compile" is the build
+        result = build(site_file, src, translations, out, check)
     except BuildError as exc:
-        count = len(exc.problems)
-        print(f"build failed: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        print("nothing was written to dist/", file=sys.stderr)
+        _warn(exc.warnings)
+        _report(exc.problems, f"{args.command or 'build'} failed")
+        if args.command in (None, "check", "compile"):
+            print("nothing was written to dist/", file=sys.stderr)
         return 1
-    if args.check:
+    _warn(result["warnings"])
+    if check:
         print(f"{result['site']}: site definitions and catalogs are valid (nothing written)")
     else:
-        print(size_report(result, args.out))
+        print(size_report(result, out))
     return 0

@@ -21,6 +21,7 @@ class Problem:
 class BuildError(Exception):
     """Raised with every problem found, so that one run reports them all."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
         self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.message))
+        self.warnings = sorted(warnings or [], key=lambda p: (p.file, p.line or 0, p.message))
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -14,5 +14,8 @@ def extract_site_toml(fileobj, keywords, comment_tags, options) -> Iterator[tupl
     text = fileobj.read().decode("utf-8")
     data = tomllib.loads(text)
     for found in site_messages(data, key_lines(text)):
+        if found.context:
+            yield found.lineno, "pgettext", (found.context, found.msgid), list(found.comments)
+            continue
         funcname = "ngettext" if isinstance(found.msgid, tuple) else "gettext"
         yield found.lineno, funcname, found.msgid, list(found.comments)

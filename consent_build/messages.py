@@ -10,13 +10,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.extract import extract
+from babel.messages.extract import DEFAULT_KEYWORDS, extract
 
 from .errors import Problem
 from .site_config import DURATION, SiteConfig
 
-JS_KEYWORDS = {"_": None}
+# The keywords `pybabel extract` uses for the widget's JavaScript (Babel's defaults, as the
+# pyproject mapping adds none): the build extracts with the same set, so that any call the
+# template holds but the build cannot rewrite is reported (tests/test_i18n_extract.py).
+JS_KEYWORDS = dict(DEFAULT_KEYWORDS)
 COMMENT_TAG = "TRANSLATORS:"
+# "keep under 20 characters" in a translator comment is a limit the check enforces.
+LIMIT = re.compile(r"keep under (\d+) characters", re.IGNORECASE)
+# One English word with two meanings gets a msgctxt: "session" the duration is not a login.
+DURATION_CONTEXT = "cookie duration"
 _UNITS = {"day": ("%(num)d day", "%(num)d days"),
           "month": ("%(num)d month", "%(num)d months"),
           "year": ("%(num)d year", "%(num)d years")}
@@ -50,7 +57,7 @@ def duration_text(duration: str) -> Text:
     """'13 months' -> the plural message for months, counted 13; 'session' -> 'session'."""
     found = DURATION.match(duration)
     if not found or duration == "session":
-        return Text("session")
+        return Text("session", context=DURATION_CONTEXT)
     return Text(_UNITS[found.group("unit")], count=int(found.group("num")))
 
 
@@ -60,8 +67,8 @@ def site_messages(data: dict, lines: dict) -> list[Extracted]:
 
     out: list[Extracted] = []
 
-    def add(path: tuple, msgid, comment: str) -> None:
-        out.append(Extracted(line_of(lines, path) or 1, msgid, (comment,)))
+    def add(path: tuple, msgid, comment: str, context: str | None = None) -> None:
+        out.append(Extracted(line_of(lines, path) or 1, msgid, (comment,), context))
 
     for i, category in enumerate(data.get("categories") or []):
         cid = category.get("id", i)
@@ -84,7 +91,8 @@ def site_messages(data: dict, lines: dict) -> list[Extracted]:
                     text = duration_text(item["duration"])
                     comment = (_SESSION_COMMENT if text.count is None
                                else "Cookie duration; %(num)d is a number")
-                    add(("categories", i, kind, j, "duration"), text.msgid, comment)
+                    add(("categories", i, kind, j, "duration"), text.msgid, comment,
+                        text.context)
     return out
 
 
@@ -100,47 +108,83 @@ def js_messages(path: Path) -> list[Extracted]:
         ]
 
 
-# A _("…") call with one double-quoted literal: the only form the widget may use,
-# so that the build can swap it for an index into the language's text table.
-_CALL = re.compile(r'\b_\("((?:[^"\\\n]|\\.)*)"\)')
+# A _("…") or pgettext("context", "…") call with double-quoted literals on one line: the only
+# forms the widget may use, so that the build can swap them for an index into the text table.
+_STRING = r'"((?:[^"\\\n]|\\.)*)"'
+_CALL = re.compile(rf'\b(?:_\({_STRING}|pgettext\({_STRING},\s*{_STRING})\)')
 
 
 def rewrite_calls(source: str, path: Path, index: dict[tuple, int]) -> tuple[str, list[Problem]]:
-    """Replace each `_("msgid")` in `source` by `_(n)`, n being the text's place in the table."""
+    """Replace each `_("msgid")` / `pgettext("ctx", "msgid")` in `source` by `_(n)`."""
     import json
 
     problems: list[Problem] = []
+    rewritten_lines: set[int] = set()
 
     def swap(match: re.Match) -> str:
-        key = Text(json.loads(f'"{match.group(1)}"')).key
+        plain, context, msgid = match.groups()
+        key = (Text(json.loads(f'"{plain}"')).key if plain is not None
+               else Text(json.loads(f'"{msgid}"'), context=json.loads(f'"{context}"')).key)
+        line = source.count("\n", 0, match.start()) + 1
         if key not in index:  # e.g. inside a comment, where Babel finds nothing
-            line = source.count("\n", 0, match.start()) + 1
             problems.append(Problem(str(path), line, f"{match.group(0)} is not a message "
                                     "Babel extracts (a comment?); reword it"))
             return match.group(0)
+        rewritten_lines.add(line)
         return f"_({index[key]})"
 
     rewritten = _CALL.sub(swap, source)
-    found = len(_CALL.findall(source))
-    extracted = js_messages(path)
-    if found != len(extracted):
-        problems.append(Problem(str(path), None,
-                                f"{len(extracted)} translatable calls but {found} of the form "
-                                '_("literal"); write each as _("text") on one line'))
+    for found in js_messages(path):
+        if found.lineno not in rewritten_lines:
+            problems.append(Problem(str(path), found.lineno,
+                                    f"{_shown(found.msgid)!r} is marked for translation in a "
+                                    'form the build cannot rewrite; write _("text") or '
+                                    'pgettext("context", "text") with literals on one line'))
     return rewritten, problems
+
+
+def _shown(msgid: str | tuple) -> str:
+    text = msgid[0] if isinstance(msgid, tuple) else msgid
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def limit_of(comments: tuple[str, ...] | list[str]) -> int | None:
+    """The length limit a translator comment states ("keep under N characters"), if any."""
+    found = LIMIT.search(" ".join(comments))
+    return int(found.group(1)) if found else None
 
 
 def widget_texts(config: SiteConfig, js_files: list[Path]) -> list[Text]:
     """Every text the built widget needs, in a stable order: the site's, then the code's."""
+    return list(_texts_and_limits(config, js_files)[0].values())
+
+
+def text_limits(config: SiteConfig, js_files: list[Path]) -> dict[tuple, int]:
+    """The stated length limit of each text that has one, by Text.key (from the sources)."""
+    return _texts_and_limits(config, js_files)[1]
+
+
+def _texts_and_limits(config: SiteConfig, js_files: list[Path]):
     texts: dict[tuple, Text] = {}
+    limits: dict[tuple, int] = {}
     for category in config.categories:
         for msgid in (category["title"], category["description"]):
             texts.setdefault(Text(msgid).key, Text(msgid))
         for item in category["cookies"] + category["services"]:
             for text in (Text(item["purpose"]), duration_text(item["duration"])):
                 texts.setdefault(text.key, text)
+    for found in site_messages(_raw(config), config.lines):
+        limit = limit_of(found.comments)
+        if limit:
+            limits[Text(found.msgid, context=found.context).key] = limit
     for path in js_files:
         for found in js_messages(path):
             text = Text(found.msgid, context=found.context)
             texts.setdefault(text.key, text)
-    return list(texts.values())
+            if limit := limit_of(found.comments):
+                limits[text.key] = limit
+    return texts, limits
+
+
+def _raw(config: SiteConfig) -> dict:
+    return {"categories": config.categories}

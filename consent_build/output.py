@@ -49,21 +49,31 @@ def inputs_hash(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def render(js: bytes, manifest_extra: dict) -> dict[str, bytes]:
-    """Every file of the site's dist folder, by name."""
+def render(js: bytes, manifest_extra: dict, packs: dict[str, bytes] | None = None
+           ) -> dict[str, bytes]:
+    """Every file of the site's dist folder, by name.
+
+    `packs` are the per-language text packs (see bundle.py): hashed names only, since
+    the bundle that loads them names them by hash; the manifest lists each with its SRI.
+    """
     name = hashed_name(js)
     files: dict[str, bytes] = {}
     for filename in (name, STABLE_NAME):
         files[filename] = js
         for suffix, data in compressed(js).items():
             files[filename + suffix] = data
-    manifest = {
-        **manifest_extra,
-        "files": {
-            STABLE_NAME: {"file": name, "stable": STABLE_NAME, "integrity": sri(js),
-                          "bytes": sizes(js)},
-        },
+    entries = {
+        STABLE_NAME: {"file": name, "stable": STABLE_NAME, "integrity": sri(js),
+                      "bytes": sizes(js)},
     }
+    for lang, pack in sorted((packs or {}).items()):
+        pack_name = hashed_name(pack, stem=f"consent.{lang}")
+        files[pack_name] = pack
+        for suffix, data in compressed(pack).items():
+            files[pack_name + suffix] = data
+        entries[f"consent.{lang}.js"] = {"file": pack_name, "language": lang,
+                                         "integrity": sri(pack), "bytes": sizes(pack)}
+    manifest = {**manifest_extra, "files": entries}
     files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
     return files
 

@@ -28,7 +28,7 @@ CONSENT_MODE_SIGNALS = {
     "security_storage",
 }
 _ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-_LANG = re.compile(r"^[a-z]{2,3}(_[A-Za-z0-9]{2,8})?$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(_[A-Za-z0-9]{2,8})?$")
 _COOKIE_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 6265 cookie-name
 
 
@@ -250,7 +250,7 @@ def _check_semantics(checker: _Checker, site: dict, categories: list[dict],
     for i, lang in enumerate(languages):
         if not isinstance(lang, str):
             continue
-        if not _LANG.match(lang):
+        if not LANGUAGE_CODE.match(lang):
             checker.report(("site", "languages", i),
                            f"expected a language code such as 'fr' or 'pt_BR', got {lang!r}")
         elif not catalog_path(translations, lang).is_file():

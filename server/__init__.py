@@ -20,8 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.update(test_config)
 
-    from . import bundle, demo
+    from . import bundle, demo, preview
 
     app.register_blueprint(bundle.bp)
     app.register_blueprint(demo.bp)
+    app.register_blueprint(preview.bp)
     return app

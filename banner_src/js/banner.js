@@ -3,6 +3,8 @@ function start() {
   var host = document.createElement("div");
   host.setAttribute("data-nosnippet", "");
   host.setAttribute("data-consent-banner", SITE.id);
+  host.setAttribute("lang", lang.replace("_", "-"));
+  host.dir = textDir();
   var root = host.attachShadow({ mode: "open" });
   var sheet = new CSSStyleSheet();
   sheet.replaceSync(CSS);
@@ -41,10 +43,22 @@ function start() {
   document.body.appendChild(host);
 }
 
+/* Rebuild the layer in the language just chosen. */
+function restart() {
+  var old = document.querySelector("[data-consent-banner]");
+  if (old) old.remove();
+  start();
+}
+
 try {
-  if (document.body) start();
-  else document.addEventListener("DOMContentLoaded", start);
-  window.ConsentBanner = { site: SITE.id };
+  textsReady(function () {  // the visitor's language may be a pack still to load
+    if (document.body) start();
+    else document.addEventListener("DOMContentLoaded", start);
+  });
+  window.ConsentBanner = {
+    site: SITE.id,
+    setLanguage: function (code) { setLanguage(code, restart); }
+  };
 } catch (error) {
   // Never break the host page.
 }

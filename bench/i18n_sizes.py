@@ -1,0 +1,111 @@
+"""What one visitor downloads, brotli-compressed: KPpay (2 languages, both embedded) and a
+ten-language site (default embedded, nine text packs). Printed, not asserted.
+
+    .venv/bin/python bench/i18n_sizes.py
+
+The eight extra languages are stand-ins: KPpay's French texts with their letters shifted
+by a different amount per language, so each is as long as French and as unlike the
+others as real languages are (identical stand-ins would compress away).
+"""
+
+from __future__ import annotations
+
+import string
+import sys
+import tempfile
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from consent_build.cli import build  # noqa: E402
+from consent_build.output import sizes  # noqa: E402
+from consent_build.site_config import catalog_path  # noqa: E402
+
+EXTRA = ["de", "es", "it", "nl", "pt", "sv", "da", "ar"]
+_KEEP = ("{site}", "%(num)d")
+
+
+def shifted(text: str, k: int) -> str:
+    lower = string.ascii_lowercase
+    rotated = lower[k:] + lower[:k]
+    table = str.maketrans(lower + lower.upper(), rotated + rotated.upper())
+    parts = [text]
+    for keep in _KEEP:
+        parts = [p for part in parts for p in _split_keep(part, keep)]
+    return "".join(p if p in _KEEP else p.translate(table) for p in parts)
+
+
+def _split_keep(text: str, keep: str) -> list[str]:
+    pieces = text.split(keep)
+    out = []
+    for i, piece in enumerate(pieces):
+        if i:
+            out.append(keep)
+        out.append(piece)
+    return out
+
+
+def stand_in(translations: Path, lang: str, k: int) -> None:
+    from babel.messages.catalog import Catalog
+
+    with catalog_path(translations, "fr").open("rb") as fileobj:
+        french = read_po(fileobj)
+    catalog = Catalog(locale=lang, domain="banner", fuzzy=False)
+    for message in french:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            one, many = (shifted(s, k) for s in message.string)
+            value = (one,) + (many,) * (catalog.num_plurals - 1)
+        else:
+            value = shifted(message.string, k)
+        catalog.add(message.id, value, auto_comments=message.auto_comments,
+                    context=message.context)
+    path = catalog_path(translations, lang)
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as fileobj:
+        write_po(fileobj, catalog, width=0)
+
+
+def report(name: str, result: dict) -> None:
+    bundle = sizes(result["js"])
+    packs = {lang: sizes(pack) for lang, pack in result["packs"].items()}
+    print(f"{name}: bundle {bundle['brotli']} B brotli ({bundle['raw']} raw), "
+          f"languages embedded: {sorted(lang for lang in result['texts'] if lang not in packs)}")
+    if packs:
+        biggest = max(packs, key=lambda lang: packs[lang]["brotli"])
+        print(f"  {len(packs)} text packs, {min(p['brotli'] for p in packs.values())}-"
+              f"{packs[biggest]['brotli']} B brotli each")
+        print(f"  one visitor, default language: {bundle['brotli']} B; other language: at most "
+              f"{bundle['brotli'] + packs[biggest]['brotli']} B (bundle + {biggest} pack)")
+    else:
+        print(f"  one visitor: {bundle['brotli']} B, switching language loads nothing")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        report("KPpay (fr, en)", build(ROOT / "banner_src" / "site.toml", ROOT / "banner_src",
+                                        ROOT / "translations", tmp / "dist1", check=True))
+        translations = tmp / "translations"
+        import shutil
+
+        shutil.copytree(ROOT / "translations", translations)
+        for k, lang in enumerate(EXTRA, start=3):
+            stand_in(translations, lang, k)
+        site = tmp / "site.toml"
+        listed = ", ".join(f'"{lang}"' for lang in ["fr", "en", *EXTRA])
+        site.write_text((ROOT / "banner_src" / "site.toml").read_text(encoding="utf-8")
+                        .replace('languages = ["fr", "en"]', f"languages = [{listed}]"),
+                        encoding="utf-8")
+        result = build(site, ROOT / "banner_src", translations, tmp / "dist2", check=True)
+        report("Ten languages", result)
+        everything = sizes(result["js"] + b"".join(result["packs"].values()))["brotli"]
+        print(f"  for comparison, all ten languages in one file: about {everything} B brotli")
+
+
+if __name__ == "__main__":
+    main()

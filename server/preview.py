@@ -1,0 +1,93 @@
+"""Translators' preview: the banner in one language beside the source English, and every
+text of the catalog with its note and length limit, at /preview/<site>?lang=…"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
+
+from consent_build.messages import limit_of
+from consent_build.site_config import catalog_path
+
+from .bundle import manifest
+
+bp = Blueprint("preview", __name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_LANGUAGE = "en"  # the msgids are English
+_TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+
+
+def _error(message: str, field: str | None, status: int = 404):
+    return jsonify(error=message, field=field), status
+
+
+def _rows(lang: str, site_name: str) -> list[dict]:
+    """Each entry of the language's catalog, as the preview's table shows it."""
+    with catalog_path(_translations(), lang).open("rb") as fileobj:
+        catalog = read_po(fileobj)
+    rows = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        limit = limit_of(message.auto_comments)
+        longest = max(len(s.replace("{site}", site_name)) for s in strings)
+        rows.append({
+            "line": message.lineno, "note": " ".join(message.auto_comments),
+            "context": message.context, "source": ids, "strings": strings,
+            "fuzzy": message.fuzzy, "empty": not all(strings),
+            "length": longest, "limit": limit, "too_long": bool(limit and longest > limit),
+        })
+    return rows
+
+
+def _translations() -> Path:
+    return Path(current_app.config.get("TRANSLATIONS_DIR", ROOT / "translations"))
+
+
+@bp.get("/preview/<site>")
+def preview(site: str):
+    built = manifest(site)
+    languages = built["languages"]
+    # A language being translated is not in the build yet (the build wants it complete):
+    # its table is shown all the same, from its catalog.
+    drafts = sorted(path.parent.parent.name for path in
+                    _translations().glob("*/LC_MESSAGES/banner.po")
+                    if path.parent.parent.name not in languages)
+    lang = request.args.get("lang") or next(
+        (code for code in languages if code != SOURCE_LANGUAGE), languages[0])
+    if lang not in languages + drafts:
+        return _error(f"unknown language {lang!r} for site {site!r}; expected one of "
+                      + ", ".join(languages + drafts), "lang")
+    source = SOURCE_LANGUAGE if SOURCE_LANGUAGE in languages else built["default_language"]
+    name = built.get("name", site)
+    return render_template("preview.html", site=site, name=name, lang=lang, source=source,
+                           languages=languages + drafts, built=lang in languages,
+                           rows=_rows(lang, name),
+                           catalog=f"translations/{lang}/LC_MESSAGES/banner.po")
+
+
+@bp.get("/preview/<site>/page")
+def page(site: str):
+    """A bare page in language `lang` (any BCP 47 tag, e.g. fr-TG) carrying the banner.
+    With fixed=1 the banner is held to that language (the preview's frames); with csp=1
+    the page allows only scripts bearing its nonce, as strict sites do."""
+    script = manifest(site)["files"]["consent.js"]
+    lang = request.args.get("lang", "")
+    if not _TAG.match(lang):
+        return _error(f"expected a language tag such as 'fr' or 'fr-TG', got {lang!r}", "lang",
+                      400)
+    nonce = secrets.token_urlsafe(16) if request.args.get("csp") == "1" else None
+    response = make_response(render_template(
+        "preview_page.html", site=site, lang=lang, script=script, nonce=nonce,
+        fixed=request.args.get("fixed") == "1"))
+    if nonce:
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self'; img-src data:")
+    return response

@@ -1,0 +1,67 @@
+"""Many languages stay light: past two languages, each non-default language is a text pack
+loaded on demand, so one visitor downloads the bundle and at most one pack."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+import pytest
+
+from consent_build.output import sizes, sri
+
+from .i18n_sites import TEN, build_languages
+
+BUDGET = 7 * 1024  # brotli bytes one visitor downloads (DESIGN.md, size bar)
+
+
+def data_of(js: str) -> dict:
+    """SITE, TEXTS and PACKS as the bundle holds them."""
+    found = re.search(r"var SITE=(\{.*?\}),TEXTS=(\{.*?\}),PACKS=(\{.*?\}),CSS=", js)
+    return {name: json.loads(found.group(i + 1))
+            for i, name in enumerate(("SITE", "TEXTS", "PACKS"))}
+
+
+@pytest.fixture(scope="module")
+def ten(tmp_path_factory):
+    return build_languages(tmp_path_factory.mktemp("ten"), TEN)
+
+
+def test_kppay_embeds_both_languages_and_has_no_pack(dist_dir):
+    js = (dist_dir / "kppay" / "consent.js").read_text(encoding="ascii")
+    data = data_of(js)
+    assert sorted(data["TEXTS"]) == ["en", "fr"] and data["PACKS"] == {}
+    assert "rtl" not in data["SITE"]
+    assert not list((dist_dir / "kppay").glob("consent.*.*.js"))
+    assert sizes(js.encode())["brotli"] <= BUDGET
+
+
+def test_ten_languages_embed_the_default_and_pack_the_nine_others(ten):
+    out, result = ten
+    folder = out / "kppay"
+    data = data_of((folder / "consent.js").read_text(encoding="ascii"))
+    assert list(data["TEXTS"]) == ["fr"]
+    assert sorted(data["PACKS"]) == sorted(set(TEN) - {"fr"})
+    assert data["SITE"]["rtl"] == ["ar"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for lang, digest in data["PACKS"].items():
+        entry = manifest["files"][f"consent.{lang}.js"]
+        pack = (folder / entry["file"]).read_bytes()
+        # the name i18n.js derives from the digest, the SRI it sets, the sizes served
+        assert base64.b64decode(digest) == hashlib.sha256(pack).digest()
+        assert entry["file"] == f"consent.{lang}.{hashlib.sha256(pack).hexdigest()[:12]}.js"
+        assert entry["integrity"] == sri(pack) and entry["bytes"] == sizes(pack)
+        assert (folder / (entry["file"] + ".br")).is_file()
+        assert (folder / (entry["file"] + ".gz")).is_file()
+        table = json.loads(pack.decode("ascii").split("=", 1)[1].rstrip(";\n"))
+        assert table == result["texts"][lang]
+
+
+def test_one_visitor_of_a_ten_language_site_stays_under_the_budget(ten):
+    # Figures with distinct texts per language: bench/i18n_sizes.py
+    _, result = ten
+    bundle = sizes(result["js"])["brotli"]
+    biggest = max(sizes(pack)["brotli"] for pack in result["packs"].values())
+    assert bundle + biggest <= BUDGET

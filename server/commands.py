@@ -39,7 +39,8 @@ def moment(text: str) -> datetime:
 
 
 def _period(period: tuple[int, str]) -> str:
-    return f"{period[0]} {'years' if period[1] == 'y' else 'days'}"
+    count, unit = period
+    return f"{count} {'year' if unit == 'y' else 'day'}{'s' if count != 1 else ''}"
 
 
 @cli.command("purge")

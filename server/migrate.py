@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.engine import Engine
@@ -77,7 +79,12 @@ def downgrade_command(revision: str) -> None:
 @cli.command("current")
 def current_command() -> None:
     """Show the database's migration revision."""
-    command.current(alembic_config(current_app.extensions["consent_engine"]))
+    engine = current_app.extensions["consent_engine"]
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    state = "(head)" if revision == head else f"(head is {head}: run `db upgrade`)"
+    click.echo(f"{revision or 'empty'} {state}")
 
 
 def init_app(app: Flask) -> None:

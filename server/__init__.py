@@ -20,7 +20,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     A wrong setting raises ConfigError under tests and otherwise stops with one line.
     """
-    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    # The instance folder holds the demo's SQLite file and the generated secret.
+    if test_config is not None:
+        instance_path = test_config.get("INSTANCE_PATH")
+    else:
+        instance_path = os.environ.get("CONSENT_INSTANCE_PATH") or None
+    if instance_path:
+        instance_path = os.path.abspath(instance_path)
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(settings.defaults(app.instance_path, str(ROOT / "dist")))
     if test_config is None:

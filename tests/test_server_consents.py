@@ -160,6 +160,21 @@ def test_an_origin_the_site_does_not_allow_is_a_403(app, client, origin):
     assert rows(app, event_id=body["event_id"]) == []
 
 
+def test_an_allowed_origin_can_read_errors_too(client):
+    response = post(client, event(extra=1), Origin="https://kppay.tg")
+    assert response.status_code == 400
+    assert response.headers["Access-Control-Allow-Origin"] == "https://kppay.tg"
+    assert "Retry-After" in response.headers["Access-Control-Expose-Headers"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_other_methods_are_a_405_in_json(client):
+    response = client.put(ENDPOINT, json=event())
+    assert response.status_code == 405
+    assert response.json["field"] is None
+    assert "POST" in response.headers["Allow"]
+
+
 def test_the_servers_own_origin_and_no_origin_are_allowed(client):
     assert post(client, event(), Origin="http://localhost").status_code == 201
     assert post(client, event()).status_code == 201

@@ -60,6 +60,15 @@ def test_the_receipt_is_a_keyed_hash_of_what_was_recorded(app, client):
     assert receipt(row, hmac.new(b"other", b"", hashlib.sha256).digest()) != answer["receipt"]
 
 
+def test_accept_all_under_gpc_may_leave_targeting_off(app, client):
+    body = event(gpc=True, choices={c: c != "targeting" for c in CATEGORIES})
+    assert post(client, body).status_code == 201
+    (row,) = rows(app, event_id=body["event_id"])
+    assert row["gpc"] is True and row["choices"]["targeting"] is False
+    without_gpc = dict(body, event_id=event()["event_id"], gpc=False)
+    assert post(client, without_gpc).json["field"] == "choices.targeting"
+
+
 def test_the_same_event_twice_gives_the_same_receipt_and_one_row(app, client):
     body = event()
     first = post(client, body)

@@ -127,6 +127,7 @@ def test_purge_deletes_exactly_what_is_older_than_seven_years(make_app):
     assert "site kppay: deleted 2 events older than 2019-11-25T12:00:00.000000Z (7 years)" \
         in result.output
     assert "purged 2 events in total" in result.output
+    assert "site kppay: purging" in result.stderr  # the progress bar's label
     assert rows(app, consent_id=old) == []
     assert len(rows(app, consent_id=kept)) == 3
 

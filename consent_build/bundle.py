@@ -20,7 +20,9 @@ from .site_config import SiteConfig
 
 # Concatenation order: an IIFE opened by intro.js and closed by outro.js; the
 # generated data goes right after intro.js so that every module can read it.
-JS_MODULES = ["intro.js", "i18n.js", "banner.js", "outro.js"]
+JS_MODULES = ["intro.js", "i18n.js", "const.js", "dom.js", "store.js", "choice.js", "block.js",
+              "send.js", "gcm.js", "focus.js", "layer.js", "prefs.js", "reopen.js", "api.js",
+              "main.js", "outro.js"]
 CSS_FILES = ["banner.css"]
 
 

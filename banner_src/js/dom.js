@@ -1,0 +1,43 @@
+/* DOM helpers. Texts only ever go in through textContent, never as HTML. */
+var warn = (e) => {
+  try { console.warn("ConsentBanner:", e); } catch (x) {}
+};
+
+/* Wrap an entry point so that an error inside the banner never reaches the host page. */
+var safe = (fn) => function () {
+  try { return fn.apply(this, arguments); } catch (e) { warn(e); }
+};
+
+/* h("p", {class: "x", text: "…", on: click handler}, [children, strings, or falsy to skip]) */
+var h = (tag, at, ks) => {
+  var e = document.createElement(tag), k, v;
+  for (k in at) {
+    v = at[k];
+    if (v == null) continue;
+    if (k == "text") e.textContent = v;
+    else if (k == "on") e.addEventListener("click", safe(v));
+    else e.setAttribute(k, v);
+  }
+  (ks || []).map((c) => c && e.append(c));
+  return e;
+};
+
+var btn = (text, on, cls, more) => h("button", Object.assign({ type: "button", class: cls || "b", text, on }, more));
+
+/* One constructable stylesheet, shared by every shadow root: allowed under style-src 'self'. */
+var sh;
+var shade = (host) => {
+  var r = host.attachShadow({ mode: "open" });
+  if (!sh) (sh = new CSSStyleSheet()).replaceSync(CSS);
+  r.adoptedStyleSheets = [sh];
+  host.setAttribute("data-nosnippet", "");
+  return r;
+};
+
+/* "Français", "English": each language named in itself, so no translation is needed. */
+var own = (c) => {
+  try {
+    c = new Intl.DisplayNames([c], { type: "language" }).of(c);
+  } catch (e) {}
+  return c[0].toUpperCase() + c.slice(1);
+};

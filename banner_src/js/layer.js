@@ -1,0 +1,58 @@
+/* The banner's shadow root, first in <body> so that it is the first Tab stop, and the
+   first layer: a labelled region with three equal choices, which never takes focus. */
+var root, lay;
+
+var ui = () => {
+  if (!root && document.body) document.body.prepend((root = shade(h("div", { "data-consent-banner": SITE.id }))).host);
+  return root;
+};
+
+/* The switch to the site's other languages, each named in itself. */
+var langs = () => h("div", { class: "lg" }, SITE.languages.filter((c) => c != lang).map((c) =>
+  btn(own(c), () => {
+    var box = dlg ? ".bg" : ".L";
+    setLanguage(c, safe(() => {
+      redraw();
+      root.querySelector(box + " .lg button").focus();
+    }));
+  }, "g", { lang: c })));
+
+var acts = (list) => h("div", { class: "acts" }, list);
+
+var showL = () => {
+  if (!ui()) return;
+  var old = lay;
+  lay = h("section", { class: "k L", role: "region", "aria-labelledby": "cb-t", lang, hidden: dlg ? "" : null }, [
+    h("div", { class: "top" }, [
+      // TRANSLATORS: heading of the first layer; keep under 40 characters
+      h("h2", { id: "cb-t", text: _("Cookies on {site}") }),
+      langs()
+    ]),
+    h("p", {}, [
+      // TRANSLATORS: body of the first layer; one or two short sentences
+      _("We use cookies to remember your preferences, analyse traffic and keep the site secure. You choose which ones we may use.") + " ",
+      // TRANSLATORS: link from the first layer to the full cookie policy
+      h("a", { href: SITE.policy, text: _("Read our cookie policy") })
+    ]),
+    acts([
+      // TRANSLATORS: button on the first layer; keep under 20 characters
+      btn(_("Accept all"), yes),
+      // TRANSLATORS: button on the first layer; keep under 20 characters
+      btn(_("Refuse all"), no),
+      // TRANSLATORS: button on the first layer; opens the preferences; keep under 20 characters
+      btn(_("Customize"), () => prefs(), "b", { "aria-haspopup": "dialog" })
+    ])
+  ]);
+  old ? old.replaceWith(lay) : root.prepend(lay);
+};
+
+/* After a choice the first layer goes and the floating button comes; keyboard focus
+   that was on the first layer moves to that button rather than being lost. */
+var settle = () => {
+  if (!root) return;
+  var had = lay && lay.contains(root.activeElement);
+  if (lay) lay.remove();
+  lay = null;
+  showF();
+  if (had && fab) fab.focus();
+};

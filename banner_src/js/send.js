@@ -1,0 +1,48 @@
+/* Proof of consent: every event is written to localStorage first, POSTed without
+   waiting, and removed only after a 2xx. Failures are retried with backoff (on this
+   page, on the next one, when back online) and dropped after 30 days. */
+var fly = {}, tm;
+
+var url = () => new URL(SITE.endpoint, ME && ME.src || location.href).href;
+
+var load = () => {
+  try { return JSON.parse(localStorage.getItem(QK)) || []; } catch (e) { return []; }
+};
+
+var keep = (q) => {
+  try { localStorage.setItem(QK, JSON.stringify(q)); } catch (e) {}
+};
+
+var send = (e) => {
+  keep(load().concat({ e, n: 0, a: 0 }));
+  flush();
+};
+
+var flush = () => {
+  var now = Date.now(), q = load().filter((x) => now - Date.parse(x.e.client_time) < KEEP);
+  keep(q);
+  q.map((x) => x.a <= now && post(x.e));
+};
+
+var post = (ev) => {
+  var id = ev.event_id;
+  if (fly[id]) return;
+  fly[id] = 1;
+  var done = (ok) => {
+    var wait = 0;
+    delete fly[id];
+    keep(load().filter((x) => x.e.event_id != id || !ok && (
+      x.a = Date.now() + (wait = Math.min(1e3 * 2 ** ++x.n, 36e5)))));
+    if (wait) clearTimeout(tm), tm = setTimeout(safe(flush), wait + 50);
+  };
+  fetch(url(), {
+    method: "POST", body: JSON.stringify(ev), keepalive: true, credentials: "omit",
+    headers: { "Content-Type": "text/plain;charset=UTF-8" }
+  }).then((r) => done(r.ok || r.status == 400 || r.status == 413), () => done());
+  // A malformed (400) or oversized (413) event would never be accepted: it is not retried.
+};
+
+/* Leaving the page: what is still waiting goes by sendBeacon; if the browser refuses it
+   (false), a keepalive fetch is tried. Either way it stays queued until a 2xx is seen. */
+var leave = () => load().map((x) => fly[x.e.event_id] ||
+  navigator.sendBeacon(url(), new Blob([JSON.stringify(x.e)], { type: "text/plain;charset=UTF-8" })) || post(x.e));

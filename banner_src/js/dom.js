@@ -1,11 +1,11 @@
 /* DOM helpers. Texts only ever go in through textContent, never as HTML. */
-var warn = (e) => {
-  try { console.warn("ConsentBanner:", e); } catch (x) {}
+var wa = (e) => {
+  try { console.warn(e); } catch (x) {}
 };
 
 /* Wrap an entry point so that an error inside the banner never reaches the host page. */
-var safe = (fn) => function () {
-  try { return fn.apply(this, arguments); } catch (e) { warn(e); }
+var sf = (fn) => function () {
+  try { return fn.apply(this, arguments); } catch (e) { wa(e); }
 };
 
 /* h("p", {class: "x", text: "…", on: click handler}, [children, strings, or falsy to skip]) */
@@ -15,7 +15,7 @@ var h = (tag, at, ks) => {
     v = at[k];
     if (v == null) continue;
     if (k == "text") e.textContent = v;
-    else if (k == "on") e.addEventListener("click", safe(v));
+    else if (k == "on") e.addEventListener("click", sf(v));
     else e.setAttribute(k, v);
   }
   (ks || []).map((c) => c && e.append(c));
@@ -26,18 +26,10 @@ var btn = (text, on, cls, more) => h("button", Object.assign({ type: "button", c
 
 /* One constructable stylesheet, shared by every shadow root: allowed under style-src 'self'. */
 var sh;
-var shade = (host) => {
+var mk = (host) => {
   var r = host.attachShadow({ mode: "open" });
   if (!sh) (sh = new CSSStyleSheet()).replaceSync(CSS);
   r.adoptedStyleSheets = [sh];
   host.setAttribute("data-nosnippet", "");
   return r;
-};
-
-/* "Français", "English": each language named in itself, so no translation is needed. */
-var own = (c) => {
-  try {
-    c = new Intl.DisplayNames([c], { type: "language" }).of(c);
-  } catch (e) {}
-  return c[0].toUpperCase() + c.slice(1);
 };

@@ -8,9 +8,9 @@ var gcm = (kind, c) => {
       // What gtag() itself does: push the arguments object.
       g = function () { w.dataLayer.push(arguments); };
     }
-    cats.map((k) => k.consentMode.map((m) => s[m] = (c ? c[k.id] : k.required) ? "granted" : "denied"));
+    cs.map((k) => k.consentMode.map((m) => s[m] = (c ? c[k.id] : k.required) ? "granted" : "denied"));
     g("consent", kind, s);
   } catch (e) {
-    warn(e); // the page's own dataLayer threw: the banner carries on
+    wa(e); // the page's own dataLayer threw: the banner carries on
   }
 };

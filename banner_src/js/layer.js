@@ -1,32 +1,33 @@
 /* The banner's shadow root, first in <body> so that it is the first Tab stop, and the
    first layer: a labelled region with three equal choices, which never takes focus. */
-var root, lay;
+var rt, lay;
 
 var ui = () => {
-  if (!root && document.body) document.body.prepend((root = shade(h("div", { "data-consent-banner": SITE.id }))).host);
-  return root;
+  if (!rt && document.body) document.body.prepend((rt = mk(h("div", { "data-consent-banner": SITE.id }))).host);
+  return rt;
 };
 
-/* The switch to the site's other languages, each named in itself. */
-var langs = () => h("div", { class: "lg" }, SITE.languages.filter((c) => c != lang).map((c) =>
-  btn(own(c), () => {
+/* The switch to the site's other languages: "FR", "EN", as the language's code (no
+   translation needed), marked with its lang for screen readers. */
+var lg = () => h("div", { class: "lg" }, SITE.languages.filter((c) => c != lang).map((c) =>
+  btn(c.toUpperCase(), () => {
     var box = dlg ? ".bg" : ".L";
-    setLanguage(c, safe(() => {
-      redraw();
-      root.querySelector(box + " .lg button").focus();
+    setLanguage(c, sf(() => {
+      rd();
+      rt.querySelector(box + " .lg button").focus();
     }));
   }, "g", { lang: c })));
 
-var acts = (list) => h("div", { class: "acts" }, list);
+var ac = (list) => h("div", { class: "acts" }, list);
 
-var showL = () => {
+var sL = () => {
   if (!ui()) return;
   var old = lay;
   lay = h("section", { class: "k L", role: "region", "aria-labelledby": "cb-t", lang, hidden: dlg ? "" : null }, [
     h("div", { class: "top" }, [
       // TRANSLATORS: heading of the first layer; keep under 40 characters
       h("h2", { id: "cb-t", text: _("Cookies on {site}") }),
-      langs()
+      lg()
     ]),
     h("p", {}, [
       // TRANSLATORS: body of the first layer; one or two short sentences
@@ -34,25 +35,25 @@ var showL = () => {
       // TRANSLATORS: link from the first layer to the full cookie policy
       h("a", { href: SITE.policy, text: _("Read our cookie policy") })
     ]),
-    acts([
+    ac([
       // TRANSLATORS: button on the first layer; keep under 20 characters
       btn(_("Accept all"), yes),
       // TRANSLATORS: button on the first layer; keep under 20 characters
       btn(_("Refuse all"), no),
       // TRANSLATORS: button on the first layer; opens the preferences; keep under 20 characters
-      btn(_("Customize"), () => prefs(), "b", { "aria-haspopup": "dialog" })
+      btn(_("Customize"), () => pf(), "b", { "aria-haspopup": "dialog" })
     ])
   ]);
-  old ? old.replaceWith(lay) : root.prepend(lay);
+  old ? old.replaceWith(lay) : rt.prepend(lay);
 };
 
 /* After a choice the first layer goes and the floating button comes; keyboard focus
    that was on the first layer moves to that button rather than being lost. */
-var settle = () => {
-  if (!root) return;
-  var had = lay && lay.contains(root.activeElement);
+var fin = () => {
+  if (!rt) return;
+  var had = lay && lay.contains(rt.activeElement);
   if (lay) lay.remove();
   lay = null;
-  showF();
+  sF();
   if (had && fab) fab.focus();
 };

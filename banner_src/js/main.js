@@ -1,31 +1,31 @@
 /* Start-up: what needs no <body> runs at once (API, stored choice, Consent Mode
    default, the observer, the send queue); the UI as soon as <body> exists. */
-var redraw = () => {
-  if (lay) showL();
-  if (dlg) prefs();
-  if (fab) showF();
-  held.forEach(pnt);
+var rd = () => {
+  if (lay) sL();
+  if (dlg) pf();
+  if (fab) sF();
+  hd.forEach(pt);
 };
 
-var start = () => {
-  scan(document);
-  ch ? showF() : showL();
+var go = () => {
+  sc(document);
+  ch ? sF() : sL();
 };
 
 if (!window.ConsentBanner) {
   try {
     api();
-    readC();
+    rC();
     gcm("default");
     if (ch) gcm("update", ch.choices);
-    watch();
-    flush();
-    addEventListener("online", safe(flush));
-    addEventListener("pagehide", safe(leave));
-    document.addEventListener("click", safe(reopen));
-    document.addEventListener("keydown", safe(keys), true);
-    document.body ? start() : document.addEventListener("DOMContentLoaded", safe(start));
+    wt();
+    fl();
+    addEventListener("online", sf(fl));
+    addEventListener("pagehide", sf(lv));
+    document.addEventListener("click", sf(ro));
+    document.addEventListener("keydown", sf(ky), true);
+    document.body ? go() : document.addEventListener("DOMContentLoaded", sf(go));
   } catch (e) {
-    warn(e);
+    wa(e);
   }
 }

@@ -2,42 +2,42 @@
    essential locked on), each expandable to its description, cookies and services;
    the visitor's consent reference; save, accept all, refuse all. */
 var dlg, // the backdrop holding the dialog, while it is open
-  back, // what had focus before: it gets it back on close
-  draft; // the switches' states, kept across a language switch
+  bk, // what had focus before: it gets it back on close
+  df; // the switches' states, kept across a language switch
 
-var prefs = (from) => {
+var pf = (from) => {
   if (!ui()) return;
   var a = document.activeElement, re = dlg, when = ch && new Date(ch.client_time), bg;
   if (!re) {
-    back = from || (a == root.host ? root.activeElement : a);
-    draft = Object.assign({}, ch && ch.choices);
+    bk = from || (a == rt.host ? rt.activeElement : a);
+    df = Object.assign({}, ch && ch.choices);
   }
   bg = h("div", { class: "bg" }, [h("div", { class: "k D", role: "dialog", "aria-modal": "true", "aria-labelledby": "cb-d", "aria-describedby": "cb-e", tabindex: "-1", lang }, [
     h("div", { class: "top" }, [
       // TRANSLATORS: button and floating button that open the preferences; keep under 25 characters
       h("h2", { id: "cb-d", text: _("Cookie settings") }),
-      langs(),
+      lg(),
       // TRANSLATORS: name of the × button that closes the preferences without saving
-      btn("×", close, "g x", { "aria-label": _("Close") })
+      btn("×", cl, "g x", { "aria-label": _("Close") })
     ]),
     // TRANSLATORS: introduction of the preferences dialog
-    h("p", { id: "cb-e", text: _("Choose which cookies we may use. You can change your choice at any time via the “Cookie settings” link.") }),
+    h("p", { id: "cb-e", text: _("You can change these choices at any time via the “Cookie settings” link.") }),
     // TRANSLATORS: shown when the browser sends the Global Privacy Control signal
-    GPC && h("p", { class: "n", text: _("Your browser sends Global Privacy Control: targeting cookies stay refused unless you switch them on.") }),
-    h("div", {}, cats.map(row)),
+    GPC && h("p", { class: "n", text: _("Global Privacy Control is on: targeting cookies stay refused unless you switch them on.") }),
+    h("div", {}, cs.map(row)),
     // TRANSLATORS: the receipt of the visitor's choice; {id} is a 32-character reference, {date} a date and time
     when && h("p", { class: "ref", text: _("Your consent reference: {id} ({date}). Quote it to exercise your rights.").replace("{id}", ch.consent_id).replace("{date}", when.toLocaleString(lang)) }),
     h("p", { class: "st n", role: "status" }),
-    acts([
+    ac([
       // TRANSLATORS: button in the preferences; keep under 25 characters
-      btn(_("Save my choices"), () => pick(draft, "custom")),
+      btn(_("Save my choices"), () => pk(df, "custom")),
       // TRANSLATORS: button on the first layer; keep under 20 characters
       btn(_("Accept all"), yes),
       // TRANSLATORS: button on the first layer; keep under 20 characters
       btn(_("Refuse all"), no)
     ])
   ])]);
-  re ? dlg.replaceWith(bg) : root.append(bg);
+  re ? dlg.replaceWith(bg) : rt.append(bg);
   dlg = bg;
   if (lay) lay.hidden = true;
   if (!re) bg.firstChild.focus();
@@ -45,13 +45,13 @@ var prefs = (from) => {
 
 var row = (k) => {
   var id = "cb-" + k.id, list = k.cookies.concat(k.services),
-    sw = h("input", { type: "checkbox", role: "switch", "aria-label": _(k.title), checked: k.required || draft[k.id] ? "" : null, disabled: k.required ? "" : null, "aria-describedby": k.required ? id : null });
-  sw.addEventListener("change", safe(() => draft[k.id] = sw.checked));
+    sw = h("input", { type: "checkbox", role: "switch", "aria-label": _(k.title), checked: k.required || df[k.id] ? "" : null, disabled: k.required ? "" : null, "aria-describedby": k.required ? id : null });
+  sw.addEventListener("change", sf(() => df[k.id] = sw.checked));
   return h("div", { class: "c" }, [
     h("details", {}, [
       h("summary", { text: _(k.title) }),
       h("p", { text: _(k.description) }),
-      list[0] && h("ul", {}, list.map(item))
+      list[0] && h("ul", {}, list.map(it))
     ]),
     // TRANSLATORS: next to the locked switch of the essential category; keep under 20 characters
     h("div", { class: "s" }, [sw, k.required && h("span", { id, text: _("Always on") })])
@@ -59,7 +59,7 @@ var row = (k) => {
 };
 
 /* One cookie or service: name, provider, purpose, duration (and a service's cookies). */
-var item = (x) => h("li", {}, [
+var it = (x) => h("li", {}, [
   h("strong", { text: x.name }), " · " + x.provider, h("br"), _(x.purpose), h("br"),
   // TRANSLATORS: how long a cookie lasts; {d} is e.g. "13 months" or "session"
   _("Duration: {d}").replace("{d}", _(x.duration)),
@@ -67,17 +67,17 @@ var item = (x) => h("li", {}, [
   x.cookies && " · " + _("Cookies: {names}").replace("{names}", x.cookies.join(", "))
 ]);
 
-var close = () => {
+var cl = () => {
   if (!dlg) return;
   dlg.remove();
   dlg = null;
   if (lay) lay.hidden = false;
-  var o = back && back.isConnected ? back : fab || lay && lay.querySelector("[aria-haspopup]");
+  var o = bk && bk.isConnected ? bk : fab || lay && lay.querySelector("[aria-haspopup]");
   if (o) o.focus();
 };
 
 /* Every decision goes through here. A withdrawal whose scripts already ran keeps the
    dialog open to say that a reload completes it. */
-var pick = (map, act) => dec(map, act) && dlg ?
+var pk = (map, act) => dec(map, act) && dlg ?
   // TRANSLATORS: after a withdrawal, when the withdrawn category's scripts already ran
-  dlg.querySelector(".st").textContent = _("Saved, and its cookies deleted. Scripts that already ran stop when the page is reloaded.") : close();
+  dlg.querySelector(".st").textContent = _("Saved. Scripts that already ran stop when the page is reloaded.") : cl();

@@ -3,15 +3,15 @@
    script tag says data-button="off". */
 var fab;
 
-var showF = () => {
+var sF = () => {
   if (!ui() || ME && ME.dataset.button == "off") return;
   // TRANSLATORS: button and floating button that open the preferences; keep under 25 characters
-  var b = btn(_("Cookie settings"), () => prefs(), "k F", { "aria-haspopup": "dialog", lang });
-  fab ? fab.replaceWith(b) : root.append(b);
+  var b = btn(_("Cookie settings"), () => pf(), "k F", { "aria-haspopup": "dialog", lang });
+  fab ? fab.replaceWith(b) : rt.append(b);
   fab = b;
 };
 
-var reopen = (e) => {
+var ro = (e) => {
   var t = e.target.closest && e.target.closest("[" + OPEN + "]");
-  if (t) e.preventDefault(), prefs(t);
+  if (t) e.preventDefault(), pf(t);
 };

@@ -8,17 +8,17 @@ var jar = () => {
   return o;
 };
 
-var setC = (name, val, sec) => {
+var sC = (name, val, sec) => {
   document.cookie = name + "=" + val + ";Max-Age=" + sec + ";Path=/;SameSite=Lax" +
     (location.protocol == "https:" ? ";Secure" : "");
 };
 
 /* A cookie may have been set host-only or on any parent domain: expire it on each. */
-var dropC = (name) => {
+var dC = (name) => {
   var d = location.hostname.split("."), x = name + "=;Max-Age=0;Path=/";
   for (document.cookie = x; d.length; d.shift()) document.cookie = x + ";Domain=" + d.join(".");
 };
 
 /* Withdrawal: delete what a category declares, exact names and `prefix*` patterns. */
-var wipe = (k) => k.cookies.concat(k.services).map((x) => (x.cookies || [x.name]).map((n) =>
-  n.slice(-1) == "*" ? Object.keys(jar()).map((c) => c.indexOf(n.slice(0, -1)) || dropC(c)) : dropC(n)));
+var wp = (k) => k.cookies.concat(k.services).map((x) => (x.cookies || [x.name]).map((n) =>
+  n.slice(-1) == "*" ? Object.keys(jar()).map((c) => c.indexOf(n.slice(0, -1)) || dC(c)) : dC(n)));

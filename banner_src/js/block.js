@@ -8,7 +8,7 @@ var ran = {}, // categories whose scripts or frames already ran on this page
   bz = 0; // an external script is loading: the next waits for its load or error
 
 var sc = (rt) => {
-  var list = [...root.querySelectorAll ? rt.querySelectorAll(SEL) : []];
+  var list = [...rt.querySelectorAll ? rt.querySelectorAll(SEL) : []];
   if (rt.matches && rt.matches(SEL)) list.unshift(rt);
   list.map((e) => {
     var id = e.getAttribute(CAT);

@@ -67,3 +67,13 @@ ensure_postgres() {
     die "PostgreSQL runs but database 'test' is not reachable as user postgres on 127.0.0.1:5432"
   export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 }
+
+# axe-core for the accessibility tests (tests/package.json pins it; tests inject axe.min.js).
+ensure_axe() {
+  if [ -f "$ROOT/tests/node_modules/axe-core/axe.min.js" ]; then return 0; fi
+  command -v npm >/dev/null 2>&1 || apt_install npm ||
+    die "the accessibility tests need npm to install axe-core: run 'sudo apt-get install npm'"
+  say "installing axe-core into tests/node_modules"
+  npm ci --prefix "$ROOT/tests" --no-audit --no-fund >/dev/null ||
+    die "npm ci --prefix tests failed: is the npm registry reachable?"
+}

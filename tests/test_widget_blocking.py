@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import SITE_TOML, build_site
-from .widget_kit import ROOT, w, session_browser, widget_server  # noqa: F401
+from .widget_kit import ROOT
 
 DECLARED_NON_ESSENTIAL = {"WT_fpc", "User ID", "fr", "_fbp", "datr", "guest_id",
                           "personalization_id", "bcookie", "lidc", "li_gc"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .widget_kit import ROOT, w, session_browser, widget_server  # noqa: F401
+from .widget_kit import ROOT
 
 
 def test_fresh_profile_shows_the_first_layer_without_taking_focus(w):
@@ -86,7 +86,7 @@ def test_save_my_choices_records_exactly_the_switches(w):
                                      "functionality": True, "targeting": False,
                                      "social": False}
     assert not w.find("[role=region]")
-    assert w.ran() == ["func"]
+    w.wait(lambda: w.ran() == ["func"])
 
 
 def test_language_switch_on_both_layers(w):

@@ -20,6 +20,7 @@ import pytest
 from flask import Flask, Response, abort, request, send_file
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
@@ -67,6 +68,10 @@ def make_app(state: State) -> Flask:
         if request.args.get("slow"):
             time.sleep(0.3)  # loads last if not chained: proves document order
         return send_file(PAGES / "s" / name, max_age=0)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204
 
     @app.get("/blank")
     def blank():
@@ -194,6 +199,10 @@ class Widget:
 
     def keys(self, *keys) -> None:
         ActionChains(self.driver).send_keys(*keys).perform()
+
+    def shift_tab(self) -> None:
+        ActionChains(self.driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(
+            Keys.SHIFT).perform()
 
     # --- what the page saw ----------------------------------------------------------
     def ran(self) -> list:

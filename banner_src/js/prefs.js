@@ -18,7 +18,7 @@ var pf = (from) => {
       h("h2", { id: "cb-d", text: _("Cookie settings") }),
       lg(),
       // TRANSLATORS: name of the × button that closes the preferences without saving
-      btn("×", cl, "g x", { "aria-label": _("Close") })
+      btn("\u00d7", cl, "g x", { "aria-label": _("Close") })
     ]),
     // TRANSLATORS: introduction of the preferences dialog
     h("p", { id: "cb-e", text: _("You can change these choices at any time via the “Cookie settings” link.") }),
@@ -60,11 +60,11 @@ var row = (k) => {
 
 /* One cookie or service: name, provider, purpose, duration (and a service's cookies). */
 var it = (x) => h("li", {}, [
-  h("strong", { text: x.name }), " · " + x.provider, h("br"), _(x.purpose), h("br"),
+  h("strong", { text: x.name }), " \u00b7 " + x.provider, h("br"), _(x.purpose), h("br"),
   // TRANSLATORS: how long a cookie lasts; {d} is e.g. "13 months" or "session"
   _("Duration: {d}").replace("{d}", _(x.duration)),
   // TRANSLATORS: the cookies a third-party service sets; {names} is a list of cookie names
-  x.cookies && " · " + _("Cookies: {names}").replace("{names}", x.cookies.join(", "))
+  x.cookies && " \u00b7 " + _("Cookies: {names}").replace("{names}", x.cookies.join(", "))
 ]);
 
 var cl = () => {

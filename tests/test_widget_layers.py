@@ -33,7 +33,9 @@ def test_the_three_choices_have_the_same_size_and_colours(w):
 
 
 def test_the_page_does_not_move_and_stays_usable(w):
-    w.open()
+    # A page without blocked iframes: their placeholders are the page's content, and
+    # whether they shift it depends on the sizes the site gives them.
+    w.open("plain.html")
     shift = w.driver.execute_async_script("""var done = arguments[0], sum = 0;
         new PerformanceObserver(list => list.getEntries().forEach(e => sum += e.value))
           .observe({type: 'layout-shift', buffered: true});
@@ -147,3 +149,43 @@ def test_api_get_granted_set_on_off_and_the_dom_event(w):
     w.js("ConsentBanner.show()")
     assert w.find("[role=dialog]")
     assert w.problems() == []
+
+
+def test_the_first_layer_is_visible_in_the_frame_its_host_is_inserted(w):
+    w.open()
+    first = w.js("return window.firstFrame")
+    assert first and first["opacity"] == "1" and first["display"] != "none"
+    assert first["height"] > 100
+
+
+def test_usable_at_320_px_and_at_200_percent_zoom(w):
+    # 320 CSS px wide: a phone, or 640 px at 200% zoom (WCAG 1.4.10 reflow).
+    for width, height in ((320, 640), (640, 400)):
+        w.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        try:
+            w.open()
+            for layer in ("[role=region]", "[role=dialog]"):
+                if layer == "[role=dialog]":
+                    w.press("Personnaliser")
+                    w.wait(lambda: w.find("[role=dialog]"))
+                assert w.js("return document.documentElement.scrollWidth") <= width
+                boxes = w.js(f"""return [...{ROOT}.querySelectorAll(
+                    '{layer} button, {layer} summary, {layer} input')].map(e => {{
+                    var r = e.getBoundingClientRect(); return [r.left, r.right, r.width]; }})""")
+                assert boxes and all(0 <= b[0] and b[1] <= width and b[2] >= 24 for b in boxes)
+        finally:
+            w.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_reduced_motion_turns_transitions_off(w):
+    switch = f"return getComputedStyle({ROOT}.querySelectorAll('[role=switch]')[1], '::before')"
+    w.open()
+    w.js("ConsentBanner.show()")
+    assert w.js(switch + ".transitionDuration") != "0s"
+    w.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [
+        {"name": "prefers-reduced-motion", "value": "reduce"}]})
+    try:
+        assert w.js(switch + ".transitionDuration") == "0s"
+    finally:
+        w.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})

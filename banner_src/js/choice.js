@@ -47,7 +47,7 @@ var dec = (map, act) => {
   sc(document);
   fin();
   d = get();
-  sb.map((f) => { try { f(d); } catch (e) { wa(e); } });
+  sb.map((f) => sf(f)(d)); // a listener that throws stops neither the others nor us
   document.dispatchEvent(new CustomEvent(EV, { detail: d }));
   return lost.some((k) => ran[k.id]);
 };

@@ -3,7 +3,7 @@
 
    The build's minifier (rjsmin) keeps names as written and the whole bundle must stay
    under 7 KiB brotli, so the modules' own names are short. Legend:
-   dom: sf safe wrapper, wa warn, h element, btn button, mk shadow root, sh sheet
+   dom: sf safe wrapper, h element, btn button, mk shadow root, sh sheet
    store: jar cookies, sC set, dC delete, wp wipe a category
    choice: ch choice, sn seen (stale) choice, sb listeners, cs categories, rC read, gr granted,
      dec decide, hx random hex

@@ -1,11 +1,11 @@
 /* DOM helpers. Texts only ever go in through textContent, never as HTML. */
-var wa = (e) => {
-  try { console.warn(e); } catch (x) {}
-};
-
 /* Wrap an entry point so that an error inside the banner never reaches the host page. */
 var sf = (fn) => function () {
-  try { return fn.apply(this, arguments); } catch (e) { wa(e); }
+  try {
+    return fn.apply(this, arguments);
+  } catch (e) {
+    try { console.warn(e); } catch (x) {} // even a broken console must not escape
+  }
 };
 
 /* h("p", {class: "x", text: "…", on: click handler}, [children, strings, or falsy to skip]) */

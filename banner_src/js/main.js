@@ -13,7 +13,7 @@ var go = () => {
 };
 
 if (!window.ConsentBanner) {
-  try {
+  sf(() => {
     api();
     rC();
     gcm("default");
@@ -25,7 +25,5 @@ if (!window.ConsentBanner) {
     document.addEventListener("click", sf(ro));
     document.addEventListener("keydown", sf(ky), true);
     document.body ? go() : document.addEventListener("DOMContentLoaded", sf(go));
-  } catch (e) {
-    wa(e);
-  }
+  })();
 }

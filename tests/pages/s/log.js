@@ -16,3 +16,5 @@ new MutationObserver(function (records, observer) {
   };
   observer.disconnect();
 }).observe(document.documentElement, { childList: true, subtree: true });
+// The page's globals before the banner runs: the banner may add ConsentBanner only.
+window.keysBefore = Object.keys(window);

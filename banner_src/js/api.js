@@ -5,7 +5,7 @@ var yes = () => pk(all(1), "accept_all"),
   set = (m) => pk(Object.assign({}, ch && ch.choices, m), "custom"),
   off = (ev, fn) => sb = sb.filter((f) => f !== fn);
 
-var api = () => window.ConsentBanner = ({
+var api = () => window.ConsentBanner = {
   get: sf(get),
   granted: sf(gr),
   show: sf(() => pf()),
@@ -17,4 +17,4 @@ var api = () => window.ConsentBanner = ({
     return () => off(ev, fn);
   }),
   off: sf(off)
-});
+};

@@ -38,7 +38,7 @@ var ps = (ev) => {
   fetch(u(), {
     method: "POST", body: JSON.stringify(ev), keepalive: true, credentials: "omit",
     headers: { "Content-Type": "text/plain;charset=UTF-8" }
-  }).then((r) => done(r.ok || r.status == 400 || r.status == 413), () => done());
+  }).then(sf((r) => done(r.ok || r.status == 400 || r.status == 413)), sf(() => done()));
   // A malformed (400) or oversized (413) event would never be accepted: it is not retried.
 };
 

@@ -1,8 +1,9 @@
 """Screenshots of the first layer and the preferences, desktop and mobile, for a person to look at.
 
 `python bench/screenshots.py [OUT_DIR]` builds the bundle into a temporary folder, serves the
-demo page on 127.0.0.1 and writes first-layer/preferences PNGs at 1280×800 and 375×812
-(default /tmp/shots). Not a test: nothing is asserted.
+demo page on 127.0.0.1 and writes first-layer and preferences PNGs at 1280×800 and 375×812,
+light and dark, and the preferences in English (default /tmp/shots). Not a test: nothing is
+asserted.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def main(out: Path) -> None:
                     driver.execute_script(SHADOW + ".querySelector('[aria-haspopup]').click()")
                     driver.execute_script(SHADOW + ".querySelector('details').open = true")
                     driver.save_screenshot(str(out / f"{name}-{scheme}-preferences.png"))
+                    if scheme == "light":  # and in English, switched in the dialog
+                        driver.execute_script(SHADOW + ".querySelector('.bg .lg button').click()")
+                        driver.save_screenshot(str(out / f"{name}-{scheme}-preferences-en.png"))
                     print(out / f"{name}-{scheme}-*.png")
         finally:
             driver.quit()

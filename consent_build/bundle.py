@@ -28,7 +28,11 @@ from .site_config import SiteConfig
 
 # Concatenation order: an IIFE opened by intro.js and closed by outro.js; the
 # generated data goes right after intro.js so that every module can read it.
-JS_MODULES = ["intro.js", "i18n.js", "banner.js", "outro.js"]
+JS_MODULES = ["intro.js", "const.js", "i18n.js", "dom.js", "store.js", "choice.js", "block.js",
+              "send.js", "gcm.js", "focus.js", "layer.js", "prefs.js", "reopen.js", "api.js",
+              "main.js", "outro.js"]
+# Added after i18n.js only for sites whose other languages are text packs.
+PACKS_MODULE = "packs.js"
 CSS_FILES = ["banner.css"]
 # Up to this many languages are all embedded, so that switching is instant (KPpay: fr, en).
 PACK_AFTER = 2
@@ -64,6 +68,8 @@ def build_widget(config: SiteConfig, src: Path, translations: Path) -> Widget:
         warnings += checked.warnings
     index = {text.key: i for i, text in enumerate(texts)}
     embedded, packs = split_languages(config, tables)
+    if packs:
+        js_files.insert(JS_MODULES.index("i18n.js") + 1, src / "js" / PACKS_MODULE)
 
     with tempfile.TemporaryDirectory(prefix="consent-build-") as tmp:
         work = Path(tmp)
@@ -90,9 +96,9 @@ def split_languages(config: SiteConfig, tables: dict[str, list[str]]):
     site = config.site
     if len(site["languages"]) <= PACK_AFTER:
         return tables, {}
-    default = site["default_language"]
-    packs = {lang: pack_script(table) for lang, table in tables.items() if lang != default}
-    return {default: tables[default]}, packs
+    # Every language, the default too, is a pack: a visitor downloads the code and the texts
+    # of one language only, at the cost of one request before the banner shows.
+    return {}, {lang: pack_script(table) for lang, table in tables.items()}
 
 
 def pack_script(table: list[str]) -> bytes:
@@ -161,12 +167,13 @@ def _data_module(config: SiteConfig, index: dict[tuple, int], tables: dict[str, 
         "cookie": site["cookie_name"],
         **({"rtl": rtl} if (rtl := rtl_languages(site["languages"])) else {}),
         "categories": [
-            {"id": c["id"], "required": c["required"],
+            # The widget shows and deletes cookies and services alike: one list, `items`;
+            # `required` only where true. Every byte counts against the 7 KiB budget.
+            {"id": c["id"], **({"required": True} if c["required"] else {}),
              "title": index[Text(c["title"]).key],
              "description": index[Text(c["description"]).key],
              "consentMode": c["consent_mode"],
-             "cookies": [item(x) for x in c["cookies"]],
-             "services": [item(x) for x in c["services"]]}
+             "items": [item(x) for x in c["cookies"] + c["services"]]}
             for c in config.categories
         ],
     }

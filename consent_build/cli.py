@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from . import workflow
-from .bundle import CSS_FILES, JS_MODULES, build_widget
+from .bundle import CSS_FILES, JS_MODULES, PACKS_MODULE, build_widget
 from .errors import BuildError, Problem
 from .output import inputs_hash as hash_inputs
 from .output import render, sizes, write_atomically
@@ -36,7 +36,7 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
     config = load_site(_shown(site_file), translations)
     widget = build_widget(config, src, _shown(translations))
     site = config.site
-    inputs = ([site_file] + [src / "js" / m for m in JS_MODULES]
+    inputs = ([site_file] + [src / "js" / m for m in JS_MODULES + [PACKS_MODULE]]
               + [src / "css" / c for c in CSS_FILES]
               + [catalog_path(translations, lang) for lang in site["languages"]])
     manifest = {

@@ -81,3 +81,13 @@ ensure_redis() {
   for _ in $(seq 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0; sleep 0.5; done
   die "Redis did not answer on 127.0.0.1:6379"
 }
+
+# axe-core for the accessibility tests (tests/package.json pins it; tests inject axe.min.js).
+ensure_axe() {
+  if [ -f "$ROOT/tests/node_modules/axe-core/axe.min.js" ]; then return 0; fi
+  command -v npm >/dev/null 2>&1 || apt_install npm ||
+    die "the accessibility tests need npm to install axe-core: run 'sudo apt-get install npm'"
+  say "installing axe-core into tests/node_modules"
+  npm ci --prefix "$ROOT/tests" --no-audit --no-fund >/dev/null ||
+    die "npm ci --prefix tests failed: is the npm registry reachable?"
+}

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE_TOML = ROOT / "banner_src" / "site.toml"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+# The widget's browser tests: their pages, server and shared Chromium (fixtures w, ...).
+pytest_plugins = ["tests.widget_kit"]
 # Set by scripts/test: a missing browser or database is a failure there, not a skip.
 REQUIRE_ALL = bool(os.environ.get("CONSENT_REQUIRE_ALL") or os.environ.get("CI"))
 

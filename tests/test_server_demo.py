@@ -87,11 +87,8 @@ def test_nothing_but_essentials_runs_before_a_choice(browser, live_server):
     assert rows(live_server.server.app) == []
 
 
-WIDGET = ("the widget's sending code lands on the widget branch; on this branch the banner "
-          "does not send yet. The lead removes this mark at merge.")
 
 
-@pytest.mark.xfail(strict=False, reason=WIDGET)
 def test_tout_accepter_in_the_browser_is_recorded_with_its_choices(browser, live_server):
     browser.get(live_server.url + "/")
     WebDriverWait(browser, 10).until(
@@ -110,7 +107,6 @@ def test_tout_accepter_in_the_browser_is_recorded_with_its_choices(browser, live
     assert "HeadlessChrome" in row["user_agent"]
 
 
-@pytest.mark.xfail(strict=False, reason=WIDGET)
 def test_accepting_runs_the_blocked_analytics_and_loads_the_embed(browser, live_server):
     browser.get(live_server.url + "/")
     WebDriverWait(browser, 10).until(

@@ -1,0 +1,1 @@
+ran.push("func"); document.cookie = "User ID=ama; path=/";

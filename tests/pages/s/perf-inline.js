@@ -1,0 +1,1 @@
+ran.push("perf-inline");

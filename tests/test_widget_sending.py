@@ -1,0 +1,101 @@
+"""Proof of consent: each choice reaches the endpoint with the contract's body; failures
+wait in localStorage and are retried; old ones are dropped; pagehide uses sendBeacon."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def bodies(w) -> list[dict]:
+    return [json.loads(body) for _, body, _ in w.events()]
+
+
+def test_each_choice_is_sent_with_the_contract_body_and_no_cookie(w):
+    w.driver.get(w.server.url + "/p/basic.html?utm=1#top")
+    w.wait(lambda: w.find("[role=region]"))
+    w.press("Tout accepter")
+    w.wait(lambda: w.events())
+    headers, body, _ = w.events()[0]
+    assert headers["Content-Type"] == "text/plain;charset=UTF-8"  # no CORS preflight
+    assert "Cookie" not in headers  # credentials: 'omit'
+    event = json.loads(body)
+    assert set(event) == {"site", "revision", "consent_id", "event_id", "action", "choices",
+                          "language", "page_url", "gpc", "client_time"}
+    assert event["site"] == "kppay" and event["revision"] == 1
+    assert HEX32.match(event["consent_id"]) and HEX32.match(event["event_id"])
+    assert event["consent_id"] != event["event_id"]
+    assert event["action"] == "accept_all"
+    assert event["choices"] == dict.fromkeys(
+        ["essential", "performance", "functionality", "targeting", "social"], True)
+    assert event["language"] == "fr"
+    assert event["page_url"] == w.server.url + "/p/basic.html"
+    assert event["gpc"] is False and ISO.match(event["client_time"])
+    w.wait(lambda: w.queue() == [])  # removed after the 201
+    # A refusal is sent like an acceptance; the consent id stays, the event id changes.
+    w.js("ConsentBanner.refuseAll()")
+    w.wait(lambda: len(w.events()) == 2)
+    second = bodies(w)[1]
+    assert second["action"] == "withdraw"  # it refused what was granted
+    assert second["consent_id"] == event["consent_id"]
+    assert second["event_id"] != event["event_id"]
+    w.js("ConsentBanner.set({performance: true})")
+    w.wait(lambda: len(w.events()) == 3)
+    assert bodies(w)[2]["action"] == "custom"
+
+
+def test_a_failed_send_waits_in_local_storage_and_is_retried_with_backoff(w):
+    w.server.state.status = 503
+    w.open()
+    w.press("Tout refuser")
+    w.wait(lambda: w.events() and w.queue() and w.queue()[0]["n"] == 1)
+    queued = w.queue()[0]
+    assert queued["e"]["action"] == "refuse_all"
+    assert queued["a"] > time.time() * 1000  # not before its backoff
+    w.server.state.status = 201
+    w.wait(lambda: w.queue() == [], timeout=6)  # retried on the same page after ~2 s
+    ids = [b["event_id"] for b in bodies(w)]
+    assert len(ids) == 2 and ids[0] == ids[1]  # the same event: the server de-duplicates
+    assert [status for _, _, status in w.events()] == [503, 201]
+
+
+def test_the_next_page_sends_what_waits_and_drops_what_is_older_than_30_days(w):
+    def event(event_id: str, days_ago: float) -> dict:
+        when = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - days_ago * 86400))
+        return {"site": "kppay", "revision": 1, "consent_id": "c" * 32, "event_id": event_id,
+                "action": "refuse_all", "choices": {"essential": True}, "language": "fr",
+                "page_url": w.server.url + "/", "gpc": False, "client_time": when}
+
+    w.driver.get(w.server.url + "/blank")
+    w.js("localStorage.setItem('consent_banner_queue', arguments[0])", json.dumps([
+        {"e": event("1" * 32, 2), "n": 3, "a": 0}, {"e": event("2" * 32, 31), "n": 9, "a": 0}]))
+    w.open()
+    w.wait(lambda: w.queue() == [])
+    assert [b["event_id"] for b in bodies(w)] == ["1" * 32]
+
+
+def test_a_rejected_event_is_not_retried(w):
+    w.server.state.status = 400
+    w.open()
+    w.press("Tout refuser")
+    w.wait(lambda: w.events())
+    w.wait(lambda: w.queue() == [])
+    time.sleep(0.3)
+    assert len(w.events()) == 1
+
+
+def test_leaving_the_page_sends_what_waits_by_beacon_and_keeps_it_queued(w):
+    w.server.state.status = 503
+    w.open()
+    w.press("Tout accepter")
+    w.wait(lambda: w.queue() and w.queue()[0]["n"] == 1)
+    w.driver.get(w.server.url + "/blank")  # pagehide
+    w.wait(lambda: len(w.events()) == 2)
+    headers, body, _ = w.events()[1]
+    assert headers.get("Sec-Fetch-Mode") == "no-cors"  # sendBeacon, not fetch
+    assert json.loads(body)["event_id"] == bodies(w)[0]["event_id"]
+    assert len(w.queue()) == 1  # no answer seen: it stays until a 2xx

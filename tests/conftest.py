@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -73,15 +74,15 @@ def live_server(app):
     server.stop()
 
 
-@pytest.fixture
-def browser():
+@contextlib.contextmanager
+def chromium(prefix: str = "consent-chromium-"):
     """Headless Chromium through Debian's chromedriver, with a fresh profile."""
     if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
         missing("Debian's chromium and chromium-driver")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    profile = tempfile.mkdtemp(prefix="consent-chromium-")
+    profile = tempfile.mkdtemp(prefix=prefix)
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -97,6 +98,12 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser():
+    with chromium() as driver:
+        yield driver
 
 
 # --- The server's database fixtures: one suite over SQLite and PostgreSQL -----------------

@@ -34,7 +34,7 @@ FIRST = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$"
 _NAME = re.compile(r"[A-Za-z_$][\w$]*")
 _NUMBER = re.compile(r"\d[\w.]*")
 _SPACE = re.compile(r"\s+|//[^\n]*|/\*.*?\*/", re.S)
-_PUNCT = re.compile(r"=>|\?\.|[^\s\w$]")
+_PUNCT = re.compile(r"\.\.\.|=>|\?\.|[^\s\w$]")  # `...x` spreads x: not a property
 
 
 def tokens(src: str):

@@ -32,6 +32,11 @@ def test_strings_and_property_access_and_keys_keep_the_name():
                         "var c = { longName: a, b: 2 };\n")
 
 
+def test_spread_is_a_use_not_a_property():
+    out = run("var longName = [1];\nvar copy = [...longName, ...x.longName];\n")
+    assert out == "var a = [1];\nvar b = [...a, ...x.longName];\n"
+
+
 def test_ternary_branches_are_uses_not_keys():
     out = run("var yesValue = 1, noValue = 2;\nvar pick = c ? yesValue : noValue;\n")
     assert "yesValue" not in out and "noValue" not in out

@@ -35,58 +35,55 @@ _NAME = re.compile(r"[A-Za-z_$][\w$]*")
 _NUMBER = re.compile(r"\d[\w.]*")
 _SPACE = re.compile(r"\s+|//[^\n]*|/\*.*?\*/", re.S)
 _PUNCT = re.compile(r"\.\.\.|=>|\?\.|[^\s\w$]")  # `...x` spreads x: not a property
+_FLAGS = re.compile(r"[a-z]*")
+_SIMPLE = [("name", _NAME), ("num", _NUMBER), ("punct", _PUNCT)]
 
 
 def tokens(src: str):
-    """Yield (kind, text, start): kind is name, num, str, regex or punct. `${` is a punct
-    token and its `}` closes it, so the code of a template placeholder is tokenized too."""
-    pos, prev, stack = 0, None, []  # stack: "${", "{", "(", "[" still open
+    """Yield (kind, text, start): kind is name, num, str, regex or punct. A template literal
+    is cut at each `${` and `}` around its placeholders, whose code is tokenized too."""
+    pos, prev, stack = 0, None, []  # the brackets still open, "${" for a placeholder
     while pos < len(src):
-        space = _SPACE.match(src, pos)
-        if space:
+        if space := _SPACE.match(src, pos):
             pos = space.end()
             continue
-        char = src[pos]
-        if char in "'\"" or char == "`" or (char == "}" and stack and stack[-1] == "${"):
+        char, end = src[pos], pos + 1
+        if char in "'\"`" or char == "}" and stack[-1:] == ["${"]:
+            quote = "`" if char in "`}" else char
+            while src[end] != quote and not (quote == "`" and src.startswith("${", end)):
+                end += 2 if src[end] == "\\" else 1
             if char == "}":
                 stack.pop()
-                quote = "`"
-            else:
-                quote = char
-            end = pos + 1
-            while src[end] != quote:
-                if src[end] == "\\":
-                    end += 1
-                elif quote == "`" and src.startswith("${", end):
-                    break
-                end += 1
-            kind, end = "str", end + 1
-            if quote == "`" and src.startswith("${", end - 1):
+            if src[end] != quote:
                 stack.append("${")
                 end += 1
-        elif char == "/" and not (prev and (prev[0] in ("name", "num", "str", "regex")
-                                            and prev[1] not in EXPR_KEYWORDS
-                                            or prev[1] in ")]}")):
-            end, in_class = pos + 1, False
+            kind, end = "str", end + 1
+        elif char == "/" and not (prev and prev[1] not in EXPR_KEYWORDS and (
+                prev[0] in ("name", "num", "regex") or prev[1] in ")]}"
+                or prev[0] == "str" and not prev[1].endswith("${"))):
+            in_class = False  # a `/` inside [...] does not end the regex
             while in_class or src[end] != "/":
                 in_class = (src[end] == "[" or in_class) and src[end] != "]"
                 end += 2 if src[end] == "\\" else 1
-            kind, end = "regex", _NAME.match(src, end + 1).end() if _NAME.match(src, end + 1) \
-                else end + 1
-        elif _NAME.match(src, pos):
-            kind, end = "name", _NAME.match(src, pos).end()
-        elif _NUMBER.match(src, pos):
-            kind, end = "num", _NUMBER.match(src, pos).end()
+            kind, end = "regex", _FLAGS.match(src, end + 1).end()
         else:
-            kind, end = "punct", _PUNCT.match(src, pos).end()
-            text = src[pos:end]
-            if text in "{([":
-                stack.append(text)
-            elif text in "})]" and stack:
-                stack.pop()
+            kind, match = next((k, m) for k, rx in _SIMPLE if (m := rx.match(src, pos)))
+            end = match.end()
+            if match[0] in ("{", "(", "["):
+                stack.append(match[0])
+            elif match[0] in ("}", ")", "]"):
+                stack = stack[:-1]
         prev = (kind, src[pos:end], pos)
         yield prev
         pos = end
+
+
+def _all_tokens(src: str, where: str) -> list[tuple[str, str, int]]:
+    try:
+        return list(tokens(src))
+    except IndexError:  # ran off the end looking for a closing quote or slash
+        raise BuildError([Problem(where, None, "unterminated string, template or regex: "
+                                  "cannot shorten names")]) from None
 
 
 def _opens(kind: str, text: str) -> bool:
@@ -98,11 +95,11 @@ def _closes(kind: str, text: str) -> bool:
     return kind == "punct" and text in ")]}" or kind == "str" and text[0] == "}"
 
 
-def roles(src: str):
+def roles(src: str, where: str = "bundle"):
     """Yield (text, start, role) for each name token: role is "use" (renamable), "property"
     (after `.`), "key" (`{name: …}`) or "shorthand" (`{name}`, or a method `{name() …}`).
     An object's `{` is told from a block's by the token before it (BLOCK_AFTER)."""
-    toks = list(tokens(src))
+    toks = _all_tokens(src, where)
     opened = []  # for each open bracket: is it an object literal?
     for i, (kind, text, start) in enumerate(toks):
         before = toks[i - 1][1] if i else None
@@ -119,18 +116,18 @@ def roles(src: str):
             yield text, start, role
 
 
-def declared(src: str) -> list[str]:
+def declared(src: str, where: str = "bundle") -> list[str]:
     """The names a module declares at its top level: `var a = …, b;` and `function f`."""
     names, depth, state = [], 0, None  # state: "var" (a name comes), "init", "function"
-    for kind, text, _start in tokens(src):
+    for kind, text, _start in _all_tokens(src, where):
         depth += _opens(kind, text) - _closes(kind, text)
         if depth or kind == "str":
             continue
-        if kind == "name" and state is None and text in ("var", "function"):
-            state = text
-        elif kind == "name" and state in ("var", "function"):
-            names.append(text)
+        if state in ("var", "function"):  # `function (` has no name: nothing declared
+            names += [text] if kind == "name" else []
             state = "init" if state == "var" else None
+        elif text == "var" or text == "function" and state is None:
+            state = text
         elif state == "init" and text in (",", ";"):
             state = "var" if text == "," else None
     return names
@@ -146,18 +143,17 @@ def short_names():
 
 def mangle(js: str, sources: list[tuple[Path, str]]) -> str:
     """Rename in the minified bundle `js` the top-level names declared in `sources`."""
-    names = {n for _path, src in sources for n in declared(src)} - KEEP
-    problems = []
-    for path, src in sources:
-        for text, start, role in roles(src):
-            if role == "shorthand" and text in names:
-                problems.append(Problem(str(path), src.count("\n", 0, start) + 1,
-                                        f"shorthand property {{{text}}}: the build renames "
-                                        f"{text!r}, so write {text}: {text}"))
+    names = {n for path, src in sources for n in declared(src, str(path))} - KEEP
+    problems = [Problem(str(path), src.count("\n", 0, start) + 1,
+                        f"shorthand property or method {{{text}}}: the build renames {text!r}, "
+                        f"so write {text}: {text}")
+                for path, src in sources for text, start, role in roles(src, str(path))
+                if role == "shorthand" and text in names]
     found = list(roles(js))
-    problems += [Problem("bundle", None, f"shorthand property {{{text}}} in the minified "
-                         f"bundle: write {text}: {text}")
-                 for text, _start, role in found if role == "shorthand" and text in names]
+    if not problems:  # the sources are fine, yet rjsmin's output might differ: say so
+        problems = [Problem("bundle", None, f"shorthand property {{{text}}}: write {text}: "
+                            f"{text}") for text, _s, role in found
+                    if role == "shorthand" and text in names]
     if problems:
         raise BuildError(problems)
     uses = Counter(text for text, _start, role in found if role == "use" and text in names)

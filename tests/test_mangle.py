@@ -59,8 +59,10 @@ def test_template_literals_code_in_placeholders_is_renamed():
     assert out == "var a = 1;\nvar t = `longName ${a + `${a}`} longName`;\n"
 
 
-def test_shorthand_property_of_a_renamed_name_is_refused_with_file_and_line():
-    src = "var choice = 1;\nvar a = 2;\nvar event = { a: 1, choice };\n"
+@pytest.mark.parametrize("literal", ["{ choice }", "{ a: 1, choice }", "{ a, choice, b: 2 }",
+                                     "{ choice() {} }"])
+def test_shorthand_property_of_a_renamed_name_is_refused_with_file_and_line(literal):
+    src = f"var choice = 1;\nvar a = 2;\nvar event = {literal};\n"
     with pytest.raises(BuildError) as raised:
         mangle(src, [(Path("banner_src/js/x.js"), src)])
     assert "banner_src/js/x.js:3" in str(raised.value)

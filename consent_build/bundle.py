@@ -23,6 +23,7 @@ from webassets import Bundle, Environment
 
 from .catalogs import check_catalog
 from .errors import BuildError, Problem
+from .mangle import mangle
 from .messages import Text, duration_text, rewrite_calls, text_limits, widget_texts
 from .site_config import SiteConfig
 
@@ -78,16 +79,19 @@ def build_widget(config: SiteConfig, src: Path, translations: Path) -> Widget:
         css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
         digests = {lang: _digest(pack) for lang, pack in packs.items()}
         data = _data_module(config, index, embedded, digests, css.decode("utf-8"))
-        parts = []
+        parts, modules = [], []
         for path in js_files:
             source, found = rewrite_calls(path.read_text(encoding="utf-8"), path, index)
             problems += found
             parts.append(_write(work / "src" / path.name, source))
+            modules.append((path, source))
             if path.name == "intro.js":
                 parts.append(_write(work / "src" / "data.js", data))
         if problems:
             raise BuildError(problems, warnings)
         js = _minify(env, "rjsmin", parts, "consent.js")
+    # rjsmin keeps names as written: the modules' own top-level names are shortened here.
+    js = mangle(js.decode("utf-8"), modules).encode("utf-8")
     return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings)
 
 

@@ -1,6 +1,6 @@
 /* DOM helpers. Texts only ever go in through textContent, never as HTML. */
 /* Wrap an entry point so that an error inside the banner never reaches the host page. */
-var sf = (fn) => function () {
+var safe = (fn) => function () {
   try {
     return fn.apply(this, arguments);
   } catch (e) {
@@ -8,28 +8,28 @@ var sf = (fn) => function () {
   }
 };
 
-/* h("p", {class: "x", text: "…", on: click handler}, [children, strings, or falsy to skip]) */
-var h = (tag, at, ks) => {
+/* element("p", {class: "x", text: "…", on: click handler}, [children, strings, or falsy to skip]) */
+var element = (tag, at, ks) => {
   var e = document.createElement(tag), k, v;
   for (k in at) {
     v = at[k];
     if (v == null) continue;
     if (k == "text") e.textContent = v;
-    else if (k == "on") e.addEventListener("click", sf(v));
+    else if (k == "on") e.addEventListener("click", safe(v));
     else e.setAttribute(k, v);
   }
   (ks || []).map((c) => c && e.append(c));
   return e;
 };
 
-var btn = (text, on, cls, more) => h("button", Object.assign({ type: "button", class: cls || "b", text, on }, more));
+var button = (text, on, cls, more) => element("button", Object.assign({ type: "button", class: cls || "b", text, on }, more));
 
 /* One constructable stylesheet, shared by every shadow root: allowed under style-src 'self'. */
-var sh;
-var mk = (host) => {
+var sheet;
+var shadowRoot = (host) => {
   var r = host.attachShadow({ mode: "open" });
-  if (!sh) (sh = new CSSStyleSheet()).replaceSync(CSS);
-  r.adoptedStyleSheets = [sh];
+  if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
+  r.adoptedStyleSheets = [sheet];
   host.setAttribute("data-nosnippet", "");
   return r;
 };

@@ -1,30 +1,30 @@
 /* Start-up: what needs no <body> runs at once (API, stored choice, Consent Mode
    default, the observer, the send queue); the UI as soon as <body> exists. */
-var rd = () => {
-  if (lay) sL();
-  if (dlg) pf();
-  if (fab) sF();
-  hd.forEach(pt);
+var redraw = () => {
+  if (firstLayer) showFirstLayer();
+  if (dialog) showPreferences();
+  if (floatingButton) showFloatingButton();
+  placeholders.forEach(paintPlaceholder);
 };
 
-var go = () => {
-  sc(document);
-  ch ? sF() : sL();
+var start = () => {
+  scan(document);
+  choice ? showFloatingButton() : showFirstLayer();
 };
 
 if (!window.ConsentBanner) {
-  sf(() => {
-    api();
-    rC();
-    gcm("default");
-    if (ch) gcm("update", ch.choices);
-    wt();
-    fl();
-    addEventListener("online", sf(fl));
-    addEventListener("pagehide", sf(lv));
-    document.addEventListener("click", sf(ro));
-    document.addEventListener("keydown", sf(ky), true);
+  safe(() => {
+    exposeApi();
+    readChoice();
+    gtagConsent("default");
+    if (choice) gtagConsent("update", choice.choices);
+    watch();
+    flush();
+    addEventListener("online", safe(flush));
+    addEventListener("pagehide", safe(leave));
+    document.addEventListener("click", safe(onOpenClick));
+    document.addEventListener("keydown", safe(onKey), true);
     // The visitor's language may be a text pack still loading (sites of 3+ languages).
-    ready(sf(() => document.body ? go() : document.addEventListener("DOMContentLoaded", sf(go))));
+    whenLanguageReady(safe(() => document.body ? start() : document.addEventListener("DOMContentLoaded", safe(start))));
   })();
 }

@@ -8,10 +8,10 @@ function loadPack(code, done) {
   var digest = atob(PACKS[code]), hex = "", i, script = document.createElement("script");
   for (i = 0; i < 6; i++) hex += (256 + digest.charCodeAt(i)).toString(16).slice(1);
   script.src = new URL("consent." + code + "." + hex + ".js",
-                       (ME && ME.src) || location.href).href;
+                       (OWN_SCRIPT && OWN_SCRIPT.src) || location.href).href;
   script.integrity = "sha256-" + PACKS[code];
   script.crossOrigin = "anonymous";
-  if (ME && ME.nonce) script.nonce = ME.nonce;
+  if (OWN_SCRIPT && OWN_SCRIPT.nonce) script.nonce = OWN_SCRIPT.nonce;
   script.onload = script.onerror = function () {
     script.remove();
     if (script.t) TEXTS[code] = script.t;

@@ -1,0 +1,254 @@
+"""Server benchmark: consent POSTs per second and p50/p99 latency through gunicorn, per database.
+
+    .venv/bin/python bench/server_bench.py [--databases sqlite,postgresql] [--seconds 10]
+
+For SQLite and for PostgreSQL, in one run: the database's own single-row insert rate
+(db_ceiling.py), then `POST /api/v1/consents` through gunicorn on 127.0.0.1, loaded by `wrk`
+with consent_post.lua (every request a new event, as the widget sends it). Prints one table.
+A benchmark, not a test: it asserts nothing, but it says when rows and 201s disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import db_ceiling
+from report import table
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = Path(__file__).with_name("consent_post.lua")
+TABLE = "consent_events"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+# Rate limits are per pseudonymised network, and every request here comes from 127.0.0.1.
+NO_RATE_LIMIT = "100000000/60"
+
+
+def need(tool: str, package: str) -> str:
+    """The path of `tool`; installed with apt-get when missing and we are root."""
+    found = shutil.which(tool)
+    if not found and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"installing {package} (apt-get)", file=sys.stderr)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, timeout=300)
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], env=env, timeout=300)
+        found = shutil.which(tool)
+    if not found:
+        raise SystemExit(f"{tool} is missing: apt-get install {package}")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def build_dist(out: Path) -> Path:
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise SystemExit(f"build.py failed:\n{done.stderr}")
+    return out
+
+
+class Gunicorn:
+    """`gunicorn "server:create_app()"` on 127.0.0.1, in its own process group."""
+
+    def __init__(self, env: dict, workers: int, threads: int, log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+                   "--worker-class", "gthread", "--threads", str(threads),
+                   "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(log),
+                   "--log-level", "warning", "--graceful-timeout", "10",
+                   "server:create_app()"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"gunicorn did not become healthy; its log:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        """SIGTERM to the master (graceful), SIGKILL to its group if it lingers."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+
+
+def wrk(url: str, origin: str, seconds: int, connections: int) -> dict:
+    """One bounded wrk run; the figures consent_post.lua's done() prints."""
+    command = [need("wrk", "wrk"), "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+               "-s", str(LUA), url, "--", secrets.token_hex(8), origin]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_RESULT ")), None)
+    if done.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(line.removeprefix("WRK_RESULT "))
+
+
+def flask_db_upgrade(env: dict) -> None:
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "server", "db", "upgrade"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise SystemExit(f"flask --app server db upgrade failed:\n{done.stderr}")
+
+
+def count_rows(database: str, where: str) -> int:
+    if database == "sqlite":
+        with sqlite3.connect(where) as connection:
+            return connection.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    return int(db_ceiling.psql(where, f"SELECT count(*) FROM {TABLE}"))
+
+
+def bench_database(database: str, args, work: Path, dist: Path) -> dict:
+    """The ceiling, then the endpoint under load, for one database."""
+    clients = args.workers * args.threads
+    load_before = os.getloadavg()[0]
+    if database == "sqlite":
+        where = str(work / "consents.sqlite3")
+        url = f"sqlite:///{where}"
+        ceiling = db_ceiling.sqlite_loop(work, args.seconds)
+        ceiling["how"] = "sqlite3 loop, 1 connection, WAL, synchronous=FULL, commit per row"
+    else:
+        need("pgbench", "postgresql-contrib")
+        where = args.pg_db
+        db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {where}")
+        db_ceiling.psql("postgres", f"CREATE DATABASE {where}")
+        url = PG_URL.format(db=where)
+        ceiling = db_ceiling.pgbench(where, clients, args.seconds)
+        ceiling["how"] = ceiling["command"]
+        ceiling["settings"] = db_ceiling.psql(
+            where, "SELECT 'synchronous_commit=' || current_setting('synchronous_commit') "
+                   "|| ', fsync=' || current_setting('fsync')")
+    env = {**os.environ, "DATABASE_URL": url, "CONSENT_RATE_LIMIT": NO_RATE_LIMIT,
+           "CONSENT_DIST_DIR": str(dist), "CONSENT_SECRET": secrets.token_hex(32),
+           "CONSENT_AUTO_MIGRATE": "0"}
+    try:
+        flask_db_upgrade(env)
+        server = Gunicorn(env, args.workers, args.threads, work / f"gunicorn-{database}.log")
+        try:
+            server.wait_ready()
+            endpoint = server.url + args.path
+            warm = wrk(endpoint, server.url, args.warmup, args.connections)
+            load = wrk(endpoint, server.url, args.seconds, args.connections)
+        finally:
+            server.stop()
+        rows = count_rows(database, where)
+    finally:
+        if database == "postgresql" and not args.keep:
+            db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {where}")
+    return {"database": database, "ceiling": ceiling, "load": load, "warm": warm, "rows": rows,
+            "load_before": load_before, "log": server.tail(5)}
+
+
+def row(result: dict) -> list[str]:
+    load, ceiling = result["load"], result["ceiling"]
+    seconds = load["duration_us"] / 1e6
+    rate = load["created"] / seconds
+    acknowledged = result["warm"]["created"] + load["created"]
+    errors = (load["other"] + load["connect_errors"] + load["read_errors"]
+              + load["write_errors"] + load["timeouts"])
+    return [
+        {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["database"]],
+        f"{rate:,.0f}", f"{load['p50_us'] / 1000:.1f}", f"{load['p99_us'] / 1000:.1f}",
+        str(errors),
+        "yes" if result["rows"] == acknowledged else f"NO: {result['rows']} rows, "
+                                                     f"{acknowledged} 201s",
+        f"{ceiling['rate']:,.0f}", f"{100 * rate / ceiling['rate']:.0f}%",
+        f"{result['load_before']:.1f}",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgresql",
+                        help="comma-separated: sqlite, postgresql (default both)")
+    parser.add_argument("--seconds", type=int, default=10,
+                        help="length of each measured load and of each ceiling (default 10)")
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured load first (s)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn workers (default 2: one per core)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="gthread threads per worker (default 4)")
+    parser.add_argument("--connections", type=int, default=16,
+                        help="wrk connections kept open (default 16)")
+    parser.add_argument("--path", default="/api/v1/consents", help="the consent endpoint")
+    parser.add_argument("--pg-db", default="consent_bench",
+                        help="scratch PostgreSQL database, created and dropped (default "
+                             "consent_bench, apart from the test suite's `test`)")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    args = parser.parse_args(argv)
+    args.seconds = max(1, min(args.seconds, 60))
+    args.warmup = max(1, min(args.warmup, 30))
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    unknown = set(databases) - {"sqlite", "postgresql"}
+    if unknown:
+        parser.error(f"unknown database(s): {', '.join(sorted(unknown))}")
+    need("wrk", "wrk")
+
+    work = Path(tempfile.mkdtemp(prefix="consent-server-bench-"))
+    try:
+        dist = build_dist(work / "dist")
+        results = [bench_database(database, args, work, dist) for database in databases]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"Server benchmark on {os.cpu_count()} cores: gunicorn {args.workers} workers x "
+          f"{args.threads} threads (gthread), wrk 2 threads x {args.connections} connections "
+          f"(closed loop, keep-alive),\n{args.seconds} s measured after {args.warmup} s of "
+          f"warm-up, POST {args.path}, every request a new event (text/plain JSON).\n")
+    header = ["", "consents/s", "p50 ms", "p99 ms", "errors", "rows = 201s", "DB inserts/s",
+              "of ceiling", "load avg"]
+    print(table(header, [row(r) for r in results]))
+    print("\nDB inserts/s, the ceiling, measured in this run just before the server's load:")
+    for result in results:
+        ceiling = result["ceiling"]
+        extra = f" ({ceiling['settings']})" if "settings" in ceiling else ""
+        print(f"  {result['database']}: {ceiling['how']}{extra}")
+        if result["load"]["other"]:
+            print(f"    first non-201 answer: {result['load']['sample']}")
+    print("errors: non-201 answers, socket errors and timeouts. rows = 201s: rows in the table "
+          "after the run\nequal the 201s of warm-up and load together. load avg: 1-minute load "
+          "before the database's run\n(other work on the machine skews every figure).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -161,9 +161,16 @@ class FrenchTexts:
             self.catalog = read_po(fileobj, locale="fr")
         self.plural = gettext.c2py(self.catalog.plural_expr)
         self.site_name = site_name
+        # By msgid whatever its msgctxt (the benchmark's texts are unambiguous), a message
+        # without context first; plural messages by their singular msgid.
+        self.messages = {}
+        for message in sorted(self.catalog, key=lambda m: m.context is not None):
+            if message.id:
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                self.messages.setdefault(key, message)
 
     def get(self, msgid: str, fallback: str | None = None) -> str:
-        message = self.catalog.get(msgid)
+        message = self.messages.get(msgid)
         if message is None or not message.string:
             if fallback is None:
                 raise SystemExit(f"{FR_CATALOG}: no French text for {msgid!r}")
@@ -179,7 +186,7 @@ class FrenchTexts:
             return self.get("session")
         num, unit = value.split()
         unit = unit.rstrip("s")
-        message = self.catalog.get(f"%(num)d {unit}")
+        message = self.messages.get(f"%(num)d {unit}")
         if message is None:
             raise SystemExit(f"{FR_CATALOG}: no French text for durations in {unit}s")
         forms = message.string

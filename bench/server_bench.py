@@ -68,12 +68,12 @@ def build_dist(out: Path) -> Path:
 class Gunicorn:
     """`gunicorn "server:create_app()"` on 127.0.0.1, in its own process group."""
 
-    def __init__(self, env: dict, workers: int, threads: int, log: Path):
+    def __init__(self, env: dict, workers: int, threads: int, worker_class: str, log: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
-                   "--worker-class", "gthread", "--threads", str(threads),
+                   "--worker-class", worker_class, "--threads", str(threads),
                    "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(log),
                    "--log-level", "warning", "--graceful-timeout", "10",
                    "server:create_app()"]
@@ -100,6 +100,19 @@ class Gunicorn:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the master and its workers so far, from /proc."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # a process that ended meanwhile
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if self.process.pid in (pid, ppid):
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """SIGTERM to the master (graceful), SIGKILL to its group if it lingers."""
@@ -139,7 +152,8 @@ def count_rows(database: str, where: str) -> int:
 
 def bench_database(database: str, args, work: Path, dist: Path) -> dict:
     """The ceiling, then the endpoint under load, for one database."""
-    clients = args.workers * args.threads
+    # pgbench gets as many clients as the server can run transactions at once.
+    clients = args.workers * (args.threads if args.worker_class == "gthread" else 1)
     load_before = os.getloadavg()[0]
     if database == "sqlite":
         where = str(work / "consents.sqlite3")
@@ -162,12 +176,15 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
            "CONSENT_AUTO_MIGRATE": "0"}
     try:
         flask_db_upgrade(env)
-        server = Gunicorn(env, args.workers, args.threads, work / f"gunicorn-{database}.log")
+        server = Gunicorn(env, args.workers, args.threads, args.worker_class,
+                          work / f"gunicorn-{database}.log")
         try:
             server.wait_ready()
             endpoint = server.url + args.path
             warm = wrk(endpoint, server.url, args.warmup, args.connections)
+            cpu_before = server.cpu_seconds()
             load = wrk(endpoint, server.url, args.seconds, args.connections)
+            load["server_cpu_s"] = server.cpu_seconds() - cpu_before
         finally:
             server.stop()
         rows = count_rows(database, where)
@@ -175,7 +192,7 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
         if database == "postgresql" and not args.keep:
             db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {where}")
     return {"database": database, "ceiling": ceiling, "load": load, "warm": warm, "rows": rows,
-            "load_before": load_before, "log": server.tail(5)}
+            "load_before": load_before, "connections": args.connections}
 
 
 def row(result: dict) -> list[str]:
@@ -183,14 +200,20 @@ def row(result: dict) -> list[str]:
     seconds = load["duration_us"] / 1e6
     rate = load["created"] / seconds
     acknowledged = result["warm"]["created"] + load["created"]
+    # wrk stops at its deadline without reading the answers in flight: up to one request per
+    # connection per run may be written but not counted as a 201.
+    extra = result["rows"] - acknowledged
+    in_flight = 2 * result["connections"]
     errors = (load["other"] + load["connect_errors"] + load["read_errors"]
               + load["write_errors"] + load["timeouts"])
     return [
         {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["database"]],
         f"{rate:,.0f}", f"{load['p50_us'] / 1000:.1f}", f"{load['p99_us'] / 1000:.1f}",
         str(errors),
-        "yes" if result["rows"] == acknowledged else f"NO: {result['rows']} rows, "
-                                                     f"{acknowledged} 201s",
+        f"{1000 * load['server_cpu_s'] / max(load['requests'], 1):.2f}",
+        f"{100 * load['server_cpu_s'] / seconds / (os.cpu_count() or 1):.0f}%",
+        f"yes (+{extra})" if 0 <= extra <= in_flight else f"NO: {result['rows']} rows, "
+                                                          f"{acknowledged} 201s",
         f"{ceiling['rate']:,.0f}", f"{100 * rate / ceiling['rate']:.0f}%",
         f"{result['load_before']:.1f}",
     ]
@@ -207,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="gunicorn workers (default 2: one per core)")
     parser.add_argument("--threads", type=int, default=4,
                         help="gthread threads per worker (default 4)")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
+                        help="gunicorn worker class (default gthread)")
     parser.add_argument("--connections", type=int, default=16,
                         help="wrk connections kept open (default 16)")
     parser.add_argument("--path", default="/api/v1/consents", help="the consent endpoint")
@@ -231,10 +256,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"Server benchmark on {os.cpu_count()} cores: gunicorn {args.workers} workers x "
-          f"{args.threads} threads (gthread), wrk 2 threads x {args.connections} connections "
-          f"(closed loop, keep-alive),\n{args.seconds} s measured after {args.warmup} s of "
-          f"warm-up, POST {args.path}, every request a new event (text/plain JSON).\n")
-    header = ["", "consents/s", "p50 ms", "p99 ms", "errors", "rows = 201s", "DB inserts/s",
+          f"{args.threads} threads ({args.worker_class}), wrk 2 threads x {args.connections} "
+          f"connections\n(closed loop, keep-alive, same machine), {args.seconds} s measured after "
+          f"{args.warmup} s of warm-up,\nPOST {args.path}, every request a new event "
+          "(text/plain JSON, as the widget sends it).\n")
+    header = ["", "consents/s", "p50 ms", "p99 ms", "errors", "CPU ms/req", "server CPU",
+              "rows = 201s", "DB inserts/s",
               "of ceiling", "load avg"]
     print(table(header, [row(r) for r in results]))
     print("\nDB inserts/s, the ceiling, measured in this run just before the server's load:")
@@ -244,9 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {result['database']}: {ceiling['how']}{extra}")
         if result["load"]["other"]:
             print(f"    first non-201 answer: {result['load']['sample']}")
-    print("errors: non-201 answers, socket errors and timeouts. rows = 201s: rows in the table "
-          "after the run\nequal the 201s of warm-up and load together. load avg: 1-minute load "
-          "before the database's run\n(other work on the machine skews every figure).")
+    print("errors: non-201 answers, socket errors and timeouts. CPU ms/req: gunicorn's CPU time "
+          "(master and\nworkers, user + system) per request; server CPU: the same as a share of "
+          "all cores.\nrows = 201s: every 201 of warm-up and load has its row; (+n) rows whose "
+          "answer was in flight\nwhen wrk stopped (at most one per connection per run). "
+          "load avg: 1-minute load before the\ndatabase's part (other work on the machine skews "
+          "every figure).")
     return 0
 
 

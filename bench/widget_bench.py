@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, list[dict]] = {page.name: [] for page in pages}
         for page in pages:  # one warm-up each, discarded: first-use costs of the browser
             one_run(driver, origin, page)
+        load_before = os.getloadavg()[0]
         stop_at = time.monotonic() + TOTAL_BUDGET_S
         done = 0
         # Interleaved, so that a slow moment of the machine falls on every page alike.
@@ -167,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"Widget benchmark: headless Chromium {version}, {done} fresh navigations per page "
-          f"(after one warm-up), cache disabled, cookies and storage cleared before each.")
+          f"(after one warm-up),\ncache disabled, cookies and storage cleared before each; "
+          f"1-minute load average before the runs: {load_before:.1f} on {os.cpu_count()} cores.")
     print(f"Our tag: {facts['ours_tag']}\n")
     print("Bytes a visitor downloads (each file compressed on its own, summed)")
     print(table(["", "raw", "gzip", "brotli", "brotli KiB"], sizes))

@@ -59,7 +59,9 @@ class LiveServer:
 def app(dist_dir, tmp_path):
     from server import create_app
 
-    return create_app({"TESTING": True, "DIST_DIR": str(dist_dir)})
+    app = create_app({"TESTING": True, "DIST_DIR": str(dist_dir), "INSTANCE_PATH": str(tmp_path)})
+    yield app
+    app.extensions["consent_engine"].dispose()
 
 
 @pytest.fixture
@@ -93,3 +95,57 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+# --- The server's database fixtures: one suite over SQLite and PostgreSQL -----------------
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
+                                   "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def db_url(db_kind, tmp_path_factory):
+    """An empty database per test module: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    if db_kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/consents.sqlite3"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(TEST_DATABASE_URL, connect_args={"connect_timeout": 3})
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        missing("PostgreSQL on 127.0.0.1:5432")
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    yield f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def make_app(dist_dir, db_url, tmp_path):
+    """Build apps on the module's database (migrated at start); their engines are closed after."""
+    from server import create_app
+
+    made = []
+
+    def make(**overrides):
+        config = {"TESTING": True, "DIST_DIR": str(dist_dir), "INSTANCE_PATH": str(tmp_path),
+                  "DATABASE_URL": db_url, "AUTO_MIGRATE": True, **overrides}
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["consent_engine"].dispose()

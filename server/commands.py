@@ -1,0 +1,112 @@
+"""`flask --app server consents purge|export`: retention (policy section 5) and exports."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from . import store
+from .db import get_engine
+from .formats import categories_of, csv_lines, jsonl_lines
+from .sites import registry
+
+cli = AppGroup("consents", help="Retention and export of the consent records.")
+
+
+def cutoff(now: datetime, period: tuple[int, str]) -> datetime:
+    """`now` minus the period; years on the calendar (29 February falls back to the 28th)."""
+    count, unit = period
+    if unit == "d":
+        return now - timedelta(days=count)
+    try:
+        return now.replace(year=now.year - count)
+    except ValueError:
+        return now.replace(year=now.year - count, day=28)
+
+
+def moment(text: str) -> datetime:
+    """A date (midnight UTC) or an ISO date and time; naive times are UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD) or an ISO date and "
+                                 "time") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _period(period: tuple[int, str]) -> str:
+    count, unit = period
+    return f"{count} {'year' if unit == 'y' else 'day'}{'s' if count != 1 else ''}"
+
+
+@cli.command("purge")
+@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 100000),
+              help="Rows deleted per transaction; small batches let the server keep writing.")
+@click.option("--now", "now_text", metavar="TIME", help="Purge as of this time (default: now).")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def purge(batch_size: int, now_text: str | None, dry_run: bool) -> None:
+    """Delete the events older than each site's retention period, in batches."""
+    now = moment(now_text) if now_text else datetime.now(UTC)
+    engine = get_engine()
+    sites = registry().all()
+    # Each known site with its own period, then every other site with the default one.
+    passes = [(s.id, [], s.retention) for s in sites]
+    passes.append((None, [s.id for s in sites], current_app.config["DEFAULT_RETENTION"]))
+    total = 0
+    for site, others, period in passes:
+        limit = cutoff(now, period)
+        expected = store.count_expired(engine, site, others, limit)
+        label = f"site {site}" if site else "other sites"
+        if dry_run or not expected:
+            click.echo(f"{label}: {expected} events older than {store.iso(limit)} "
+                       f"({_period(period)}){' would be deleted' if dry_run else ''}")
+            continue
+        done = 0
+        with click.progressbar(length=expected, label=f"{label}: purging", file=sys.stderr,
+                               show_pos=True) as bar:
+            for deleted in store.purge_batches(engine, site, others, limit, batch_size):
+                bar.update(deleted)
+                done += deleted
+        click.echo(f"{label}: deleted {done} events older than {store.iso(limit)} "
+                   f"({_period(period)})")
+        total += done
+    if not dry_run:
+        click.echo(f"purged {total} events in total")
+
+
+@cli.command("export")
+@click.option("--from", "start", required=True, metavar="DATE",
+              help="First day (or time) included, UTC.")
+@click.option("--to", "end", metavar="DATE", help="First day (or time) excluded (default: now).")
+@click.option("--site", help="Only this site's events.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+              help="File to write (default: standard output).")
+def export(start: str, end: str | None, site: str | None, fmt: str, output) -> None:
+    """Write the events of a date range as CSV or JSON Lines, streaming row by row."""
+    first, last = moment(start), moment(end) if end else datetime.now(UTC)
+    if last <= first:
+        raise click.BadParameter("--to must come after --from", param_hint="--to")
+    rows = store.stream(get_engine(), first, last, site)
+    if fmt == "csv":
+        known = [registry().get(site)] if site else registry().all()
+        lines = csv_lines(rows, categories_of(s for s in known if s is not None))
+    else:
+        lines = jsonl_lines(rows)
+    count = 0
+    for line in lines:
+        output.write(line)
+        count += 1
+    output.flush()
+    if fmt == "csv":
+        count -= 1
+    click.echo(f"exported {count} events", err=True)
+
+
+def init_app(app) -> None:
+    app.cli.add_command(cli)

@@ -1,0 +1,65 @@
+"""How a stored event is shown outside: JSON for the rights endpoint, CSV and JSON Lines for
+portability and exports. One function per format, streaming line by line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+
+from .store import iso
+
+COLUMNS = ("server_time", "event_id", "consent_id", "site", "revision", "action", "language",
+           "page_url", "gpc", "client_time", "user_agent", "ip_pseudonym", "receipt")
+
+
+def public(row: dict) -> dict:
+    """Everything stored about the event (access right: nothing held back), times as text."""
+    shown = {name: row[name] for name in COLUMNS}
+    shown["server_time"] = iso(row["server_time"])
+    shown["client_time"] = iso(row["client_time"])
+    shown["choices"] = row["choices"]
+    return shown
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = "" if value is None else str(value)
+    # A user agent is the visitor's own text: never let a spreadsheet run it as a formula.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def csv_lines(rows: Iterable[dict], categories: list[str]) -> Iterator[str]:
+    """A header, then one line per event; each category's choice in its own column."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def line(values) -> str:
+        writer.writerow(values)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(list(COLUMNS) + [f"choice_{c}" for c in categories])
+    for row in rows:
+        event = public(row)
+        yield line([_cell(event[name]) for name in COLUMNS]
+                   + [_cell(event["choices"].get(c)) for c in categories])
+
+
+def jsonl_lines(rows: Iterable[dict]) -> Iterator[str]:
+    for row in rows:
+        yield json.dumps(public(row), ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def categories_of(sites) -> list[str]:
+    """Every category of every known site, in each site's display order."""
+    seen: list[str] = []
+    for site in sites:
+        seen += [c for c in site.manifest["categories"] if c not in seen]
+    return seen

@@ -1,0 +1,191 @@
+"""`GET /api/openapi.json`: the public API, described for clients and checked by the tests."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from .tables import ACTIONS
+
+bp = Blueprint("openapi", __name__)
+
+HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+TIME = {"type": "string", "format": "date-time",
+        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"}
+CHOICES = {"type": "object", "additionalProperties": {"type": "boolean"},
+           "description": "One boolean per category id of the site (all of them)."}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "additionalProperties": False, "required": ["error", "field"],
+        "properties": {"error": {"type": "string", "description": "What is wrong."},
+                       "field": {"type": ["string", "null"],
+                                 "description": "The field at fault (a.b for nested), or null."}},
+    },
+    "ConsentEvent": {
+        "type": "object", "additionalProperties": False,
+        "description": "Checked against the site's own schema, derived from its site.toml: "
+                       "known site, revision and categories; required categories true; "
+                       "accept_all grants and refuse_all refuses every other category.",
+        "required": ["site", "revision", "consent_id", "event_id", "action", "choices",
+                     "language", "page_url", "gpc", "client_time"],
+        "properties": {
+            "site": {"type": "string"}, "revision": {"type": "integer", "minimum": 1},
+            "consent_id": HEX32, "event_id": HEX32, "action": {"enum": list(ACTIONS)},
+            "choices": CHOICES, "language": {"type": "string"},
+            "page_url": {"type": "string", "maxLength": 2048,
+                         "description": "Stored without query string or fragment."},
+            "gpc": {"type": "boolean"},
+            "client_time": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Receipt": {
+        "type": "object", "additionalProperties": False,
+        "required": ["event_id", "consent_id", "server_time", "receipt"],
+        "properties": {"event_id": HEX32, "consent_id": HEX32, "server_time": TIME,
+                       "receipt": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                                   "description": "HMAC-SHA256 of the recorded event."}},
+    },
+    "StoredEvent": {
+        "type": "object", "additionalProperties": False,
+        "required": ["server_time", "event_id", "consent_id", "site", "revision", "action",
+                     "choices", "language", "page_url", "gpc", "client_time", "user_agent",
+                     "ip_pseudonym", "receipt"],
+        "properties": {
+            "server_time": TIME, "event_id": HEX32, "consent_id": HEX32,
+            "site": {"type": "string"}, "revision": {"type": "integer"},
+            "action": {"enum": list(ACTIONS)}, "choices": CHOICES,
+            "language": {"type": "string"}, "page_url": {"type": "string"},
+            "gpc": {"type": "boolean"}, "client_time": {"anyOf": [TIME, {"type": "null"}]},
+            "user_agent": {"type": "string"},
+            "ip_pseudonym": {"type": "string", "pattern": "^[0-9a-f]{32}$",
+                             "description": "Keyed hash of the IPv4 /24 or IPv6 /48."},
+            "receipt": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
+    },
+    "History": {
+        "type": "object", "additionalProperties": False, "required": ["consent_id", "events"],
+        "properties": {"consent_id": HEX32,
+                       "events": {"type": "array", "minItems": 1,
+                                  "items": {"$ref": "#/components/schemas/StoredEvent"}}},
+    },
+    "Erased": {
+        "type": "object", "additionalProperties": False, "required": ["consent_id", "deleted"],
+        "properties": {"consent_id": HEX32, "deleted": {"type": "integer", "minimum": 1}},
+    },
+    "Health": {
+        "type": "object", "additionalProperties": False, "required": ["status", "database"],
+        "properties": {"status": {"const": "ok"}, "database": {"const": "ok"}},
+    },
+}
+
+
+def _json(ref: str, description: str, headers: dict | None = None) -> dict:
+    schema = {"$ref": f"#/components/schemas/{ref}"}
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _errors(*codes: int) -> dict:
+    why = {400: "Bad request: the field is named.", 403: "Forbidden; the error says why.",
+           404: "Not found.", 409: "The event id was used for a different event.",
+           413: "Body over the cap (4 KiB).", 415: "Not JSON or text/plain.",
+           429: "Rate limited.", 503: "Database unavailable; retry later."}
+    out = {}
+    for code in codes:
+        headers = None
+        if code in (429, 503):
+            headers = {"Retry-After": {"description": "Seconds to wait.",
+                                       "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+        out[str(code)] = _json("Error", why[code], headers)
+    return out
+
+
+PREFLIGHT = {
+    "summary": "CORS preflight; allowed for the origins configured for any site.",
+    "responses": {"204": {"description": "Allowed."}, "403": _json("Error", "Origin refused.")},
+}
+
+
+def document(path: str) -> dict:
+    """The OpenAPI 3.1 description; `path` is the configured consent endpoint."""
+    consent_id = {"name": "consent_id", "in": "path", "required": True, "schema": HEX32}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Consent banner server", "version": "1",
+                 "description": "Hosts the consent widget and keeps the proof of each "
+                                "visitor's choice (GDPR art. 7(1)). No endpoint sets a cookie."},
+        "paths": {
+            path: {
+                "post": {
+                    "summary": "Record a consent event (idempotent on event_id).",
+                    "requestBody": {"required": True, "content": {
+                        "text/plain": {"schema": {"$ref": "#/components/schemas/ConsentEvent"}},
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ConsentEvent"}}}},
+                    "responses": {
+                        "201": _json("Receipt", "Recorded and committed; a replay of the same "
+                                     "event returns the same receipt.",
+                                     {"Idempotent-Replayed": {
+                                         "description": "Present on a replay.",
+                                         "schema": {"const": "true"}}}),
+                        **_errors(400, 403, 409, 413, 415, 429, 503)},
+                },
+                "options": PREFLIGHT,
+            },
+            f"{path}/{{consent_id}}": {
+                "parameters": [consent_id],
+                "get": {
+                    "summary": "The visitor's history (access and portability rights).",
+                    "parameters": [{"name": "format", "in": "query", "required": False,
+                                    "schema": {"enum": ["json", "csv"], "default": "json"}}],
+                    "responses": {
+                        "200": {"description": "Every event stored under this consent id.",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/History"}},
+                                    "text/csv": {"schema": {"type": "string"}}}},
+                        **_errors(400, 404, 429, 503)},
+                },
+                "delete": {
+                    "summary": "Erase the visitor's history, where the site allows it.",
+                    "responses": {"200": _json("Erased", "Erased."),
+                                  **_errors(400, 403, 404, 429, 503)},
+                },
+                "options": PREFLIGHT,
+            },
+            "/healthz": {"get": {"summary": "The app and its database answer.",
+                                 "responses": {"200": _json("Health", "Healthy."),
+                                               **_errors(503)}}},
+            "/api/openapi.json": {"get": {"summary": "This description.", "responses": {
+                "200": {"description": "OpenAPI 3.1.",
+                        "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/c/{site}/{file}": {
+                "parameters": [
+                    {"name": "site", "in": "path", "required": True,
+                     "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}},
+                    {"name": "file", "in": "path", "required": True,
+                     "schema": {"type": "string"},
+                     "description": "consent.<hash>.js (cached a year), consent.js (5 min) "
+                                    "or manifest.json."}],
+                "get": {
+                    "summary": "The widget bundle; brotli or gzip by Accept-Encoding.",
+                    "responses": {
+                        "200": {"description": "The file.", "content": {
+                            "text/javascript": {"schema": {"type": "string"}},
+                            "application/json": {"schema": {"type": "object"}}}},
+                        "304": {"description": "Not modified (If-None-Match)."},
+                        "404": _json("Error", "No such file in the site's build.")},
+                },
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi_json():
+    response = jsonify(document(current_app.config["CONSENTS_PATH"]))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

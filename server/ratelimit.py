@@ -1,0 +1,72 @@
+"""Fixed-window rate limits per pseudonymised network: in memory, or in Redis when shared."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+from flask import current_app
+
+
+class MemoryLimiter:
+    """Counts in this process; right for one worker (the demo, tests)."""
+
+    def __init__(self, count: int, seconds: int):
+        self.count, self.seconds = count, seconds
+        self.lock = threading.Lock()
+        self.windows: dict[str, tuple[int, int]] = {}
+
+    def hit(self, key: str) -> int:
+        """0 when allowed, else the seconds to wait (for Retry-After)."""
+        now = time.time()
+        window = int(now // self.seconds)
+        with self.lock:
+            if len(self.windows) > 100_000:
+                # Forget finished windows so that memory stays bounded under a flood.
+                self.windows = {k: v for k, v in self.windows.items() if v[0] == window}
+            start, used = self.windows.get(key, (window, 0))
+            if start != window:
+                used = 0
+            used += 1
+            self.windows[key] = (window, used)
+        if used <= self.count:
+            return 0
+        return max(1, math.ceil((window + 1) * self.seconds - now))
+
+
+class RedisLimiter:
+    """Counts in Redis so that every worker and machine shares one budget."""
+
+    def __init__(self, url: str, count: int, seconds: int, prefix: str = "consent:rl:"):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.count, self.seconds, self.prefix = count, seconds, prefix
+
+    def hit(self, key: str) -> int:
+        import redis
+
+        now = time.time()
+        window = int(now // self.seconds)
+        name = f"{self.prefix}{key}:{window}"
+        try:
+            pipe = self.client.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, self.seconds + 1)
+            used = pipe.execute()[0]
+        except redis.RedisError as error:
+            # A lost consent record is worse than a missed limit: let the request through.
+            current_app.logger.warning("rate limit skipped, Redis unavailable: %s",
+                                       error.__class__.__name__)
+            return 0
+        if used <= self.count:
+            return 0
+        return max(1, math.ceil((window + 1) * self.seconds - now))
+
+
+def make_limiter(config: dict):
+    count, seconds = config["RATE_LIMIT"]
+    if config["REDIS_URL"]:
+        return RedisLimiter(config["REDIS_URL"], count, seconds)
+    return MemoryLimiter(count, seconds)

@@ -1,0 +1,39 @@
+"""Builders shared by the server tests: a valid consent event and reading rows back."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import sqlalchemy as sa
+
+CATEGORIES = ("essential", "performance", "functionality", "targeting", "social")
+ENDPOINT = "/api/v1/consents"
+
+
+def event(**changes) -> dict:
+    """A valid KPpay event (accept_all); keyword arguments replace or add fields."""
+    body = {
+        "site": "kppay", "revision": 1,
+        "consent_id": uuid.uuid4().hex, "event_id": uuid.uuid4().hex,
+        "action": "accept_all", "choices": {c: True for c in CATEGORIES},
+        "language": "fr", "page_url": "https://www.kppay.tg/tarifs",
+        "gpc": False, "client_time": "2026-11-25T08:30:00.000Z",
+    }
+    body.update(changes)
+    return body
+
+
+def post(client, body, content_type="text/plain;charset=UTF-8", **headers):
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.post(ENDPOINT, data=data, content_type=content_type, headers=headers)
+
+
+def rows(app, **where) -> list[dict]:
+    from server.tables import events
+
+    query = sa.select(events)
+    for name, value in where.items():
+        query = query.where(events.c[name] == value)
+    with app.extensions["consent_engine"].connect() as connection:
+        return [dict(r) for r in connection.execute(query.order_by(events.c.id)).mappings()]

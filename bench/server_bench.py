@@ -31,6 +31,9 @@ from report import table
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("consent_post.lua")
+# The production settings (access log without client addresses, …); the command line below
+# overrides the bind address and the worker counts.
+GUNICORN_CONF = ROOT / "server" / "gunicorn_conf.py"
 TABLE = "consent_events"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 # Rate limits are per pseudonymised network, and every request here comes from 127.0.0.1.
@@ -72,11 +75,13 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+        conf = ["--config", str(GUNICORN_CONF)] if GUNICORN_CONF.is_file() else []
+        command = [sys.executable, "-m", "gunicorn", *conf, "--workers", str(workers),
                    "--worker-class", worker_class, "--threads", str(threads),
                    "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(log),
                    "--log-level", "warning", "--graceful-timeout", "10",
                    "server:create_app()"]
+        # The access log goes to stdout: written, as in production, then dropped.
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -155,6 +155,14 @@ def count_rows(database: str, where: str) -> int:
     return int(db_ceiling.psql(where, f"SELECT count(*) FROM {TABLE}"))
 
 
+def pg_transactions(db: str) -> tuple[int, int]:
+    """The database's committed and rolled-back transactions so far (pg_stat_database)."""
+    found = db_ceiling.psql(db, "SELECT xact_commit || ' ' || xact_rollback FROM pg_stat_database "
+                                "WHERE datname = current_database()")
+    commits, rollbacks = found.split()
+    return int(commits), int(rollbacks)
+
+
 def bench_database(database: str, args, work: Path, dist: Path) -> dict:
     """The ceiling, then the endpoint under load, for one database."""
     # pgbench gets as many clients as the server can run transactions at once.
@@ -181,6 +189,7 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
            "CONSENT_AUTO_MIGRATE": "0"}
     try:
         flask_db_upgrade(env)
+        xacts_before = pg_transactions(where) if database == "postgresql" else None
         server = Gunicorn(env, args.workers, args.threads, args.worker_class,
                           work / f"gunicorn-{database}.log")
         try:
@@ -193,6 +202,12 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
         finally:
             server.stop()
         rows = count_rows(database, where)
+        if xacts_before:
+            # Read once the workers have exited: backends flush their statistics then.
+            after = pg_transactions(where)
+            posts = warm["requests"] + load["requests"]
+            ceiling["per_post"] = tuple((a - b) / max(posts, 1)
+                                        for a, b in zip(after, xacts_before, strict=True))
     finally:
         if database == "postgresql" and not args.keep:
             db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {where}")
@@ -274,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
         ceiling = result["ceiling"]
         extra = f" ({ceiling['settings']})" if "settings" in ceiling else ""
         print(f"  {result['database']}: {ceiling['how']}{extra}")
+        if "per_post" in ceiling:
+            commits, rollbacks = ceiling["per_post"]
+            print(f"    server side, per POST: {commits:.2f} committed and {rollbacks:.2f} "
+                  "rolled-back transactions (pg_stat_database)")
         if result["load"]["other"]:
             print(f"    first non-201 answer: {result['load']['sample']}")
     print("errors: non-201 answers, socket errors and timeouts. CPU ms/req: gunicorn's CPU time "

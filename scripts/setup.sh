@@ -67,3 +67,17 @@ ensure_postgres() {
     die "PostgreSQL runs but database 'test' is not reachable as user postgres on 127.0.0.1:5432"
   export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 }
+
+# Redis on 127.0.0.1:6379 for the shared rate-limit test; installed and started when absent.
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return 0; fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    apt_install redis-server redis-tools ||
+      die "the rate-limit test needs Redis on 127.0.0.1:6379: run 'sudo apt-get install redis-server'"
+  fi
+  say "starting Redis on 127.0.0.1:6379 (nothing kept on disk)"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null ||
+    die "could not start redis-server"
+  for _ in $(seq 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0; sleep 0.5; done
+  die "Redis did not answer on 127.0.0.1:6379"
+}

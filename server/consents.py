@@ -39,10 +39,16 @@ def _allowed(origin: str | None, site) -> bool:
     return _same_origin(origin) or (site is not None and origin in site.origins)
 
 
-def _cors(response: Response, origin: str | None) -> Response:
-    if origin is not None:
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Let allowed origins read every answer, errors included: a widget on another origin
+    must see a 400 (drop the event) apart from a 503 or 429 (send it again later)."""
+    origin = _known_origin()
+    if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After, Idempotent-Replayed"
     response.vary.add("Origin")
+    # Proof records and rights answers are personal: never kept by a shared cache.
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -82,7 +88,9 @@ def create():
         body = parse(raw)
     except PayloadError as exc:
         return error(400, exc.message, exc.field)
-    site = registry().get(body.get("site"))
+    if "site" not in body:
+        return error(400, "missing field", "site")
+    site = registry().get(body["site"])
     if site is None:
         return error(400, "unknown site", "site")
     origin = request.headers.get("Origin")
@@ -120,10 +128,11 @@ def create():
     response.status_code = 201
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    return _cors(response, origin if origin and _allowed(origin, site) else None)
+    return response
 
 
-def _preflight_origin() -> str | None:
+def _known_origin() -> str | None:
+    """The request's Origin when it is this server's or one some site allows."""
     origin = request.headers.get("Origin")
     if origin and (_same_origin(origin) or registry().any_origin(origin)):
         return origin
@@ -134,7 +143,7 @@ def _preflight_origin() -> str | None:
 @bp.route("/<consent_id>", methods=["OPTIONS"], provide_automatic_options=False)
 def preflight(consent_id: str | None = None):
     """CORS preflight: only origins some site allows (the widget itself needs none)."""
-    origin = _preflight_origin()
+    origin = _known_origin()
     if origin is None:
         return error(403, "origin not allowed", None)
     response = Response(status=204)
@@ -142,7 +151,7 @@ def preflight(consent_id: str | None = None):
         "POST" if consent_id is None else "GET, DELETE")
     response.headers["Access-Control-Allow-Headers"] = "Content-Type"
     response.headers["Access-Control-Max-Age"] = "86400"
-    return _cors(response, origin)
+    return response
 
 
 def _visitor(consent_id: str) -> Response | None:
@@ -163,7 +172,6 @@ def access(consent_id: str):
     rows = store.history(get_engine(), consent_id)
     if not rows:
         return error(404, "no consent recorded under this id", "consent_id")
-    origin = _preflight_origin()
     if fmt == "csv":
         site_ids = list(dict.fromkeys(r["site"] for r in rows))
         sites = [s for s in map(registry().get, site_ids) if s is not None]
@@ -174,8 +182,8 @@ def access(consent_id: str):
                             mimetype="text/csv", content_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = (
             f'attachment; filename="consent-{consent_id}.csv"')
-        return _cors(response, origin)
-    return _cors(jsonify(consent_id=consent_id, events=[public(r) for r in rows]), origin)
+        return response
+    return jsonify(consent_id=consent_id, events=[public(r) for r in rows])
 
 
 @bp.delete("/<consent_id>", provide_automatic_options=False)
@@ -197,4 +205,4 @@ def erase(consent_id: str):
                               f"{period} (legal obligation); they cannot be erased on request",
                          "consent_id")
     deleted = store.erase(engine, consent_id)
-    return _cors(jsonify(consent_id=consent_id, deleted=deleted), _preflight_origin())
+    return jsonify(consent_id=consent_id, deleted=deleted)

@@ -25,7 +25,8 @@ SCHEMAS = {
         "type": "object", "additionalProperties": False,
         "description": "Checked against the site's own schema, derived from its site.toml: "
                        "known site, revision and categories; required categories true; "
-                       "accept_all grants and refuse_all refuses every other category.",
+                       "accept_all grants (unless gpc is true) and refuse_all "
+                       "refuses every other category.",
         "required": ["site", "revision", "consent_id", "event_id", "action", "choices",
                      "language", "page_url", "gpc", "client_time"],
         "properties": {

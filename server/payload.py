@@ -31,10 +31,11 @@ def event_schema(manifest: dict) -> dict:
     def all_choices(value: bool) -> dict:
         return {c: {"const": value or c in required} for c in categories}
 
-    def when(action: str, value: bool) -> dict:
+    def when(action: str, value: bool, **also) -> dict:
         # accept_all with a refused category (or refuse_all with a granted one) is not proof
         # of anything: the record must say what the visitor did.
-        return {"if": {"properties": {"action": {"const": action}}, "required": ["action"]},
+        condition = {"action": {"const": action}, **{k: {"const": v} for k, v in also.items()}}
+        return {"if": {"properties": condition, "required": list(condition)},
                 "then": {"properties": {"choices": {"properties": all_choices(value)}}}}
 
     return {
@@ -57,7 +58,9 @@ def event_schema(manifest: dict) -> dict:
             "gpc": {"type": "boolean"},
             "client_time": {"type": "string", "maxLength": 40, "pattern": ISO_TIME},
         },
-        "allOf": [when("accept_all", True), when("refuse_all", False)],
+        # Under Global Privacy Control the widget's "accept all" leaves the advertising
+        # categories off: the choices are then recorded as they are, with gpc true.
+        "allOf": [when("accept_all", True, gpc=False), when("refuse_all", False)],
     }
 
 

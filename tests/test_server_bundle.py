@@ -127,3 +127,25 @@ def test_head_answers_headers_without_body(client):
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "br"
     assert response.data == b""
+
+
+@pytest.mark.parametrize("raw_path", [
+    "/c/kppay/../../pyproject.toml",
+    "/c/kppay/..%2F..%2Fpyproject.toml",
+    "/c/kppay/%2e%2e%2f%2e%2e%2fserver%2f__init__.py",
+])
+def test_traversal_over_real_http_is_a_404(live_server, raw_path):
+    """Sent byte for byte (no client normalises the dots away) to werkzeug's server."""
+    import http.client
+
+    host = live_server.url.removeprefix("http://")
+    connection = http.client.HTTPConnection(host, timeout=10)
+    try:
+        connection.putrequest("GET", raw_path, skip_accept_encoding=True)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == 404
+    assert b"[build-system]" not in body and b"create_app" not in body

@@ -60,6 +60,15 @@ def test_the_receipt_is_a_keyed_hash_of_what_was_recorded(app, client):
     assert receipt(row, hmac.new(b"other", b"", hashlib.sha256).digest()) != answer["receipt"]
 
 
+def test_accept_all_under_gpc_may_leave_targeting_off(app, client):
+    body = event(gpc=True, choices={c: c != "targeting" for c in CATEGORIES})
+    assert post(client, body).status_code == 201
+    (row,) = rows(app, event_id=body["event_id"])
+    assert row["gpc"] is True and row["choices"]["targeting"] is False
+    without_gpc = dict(body, event_id=event()["event_id"], gpc=False)
+    assert post(client, without_gpc).json["field"] == "choices.targeting"
+
+
 def test_the_same_event_twice_gives_the_same_receipt_and_one_row(app, client):
     body = event()
     first = post(client, body)
@@ -158,6 +167,21 @@ def test_an_origin_the_site_does_not_allow_is_a_403(app, client, origin):
     assert "origin" in response.json["error"]
     assert "Access-Control-Allow-Origin" not in response.headers
     assert rows(app, event_id=body["event_id"]) == []
+
+
+def test_an_allowed_origin_can_read_errors_too(client):
+    response = post(client, event(extra=1), Origin="https://kppay.tg")
+    assert response.status_code == 400
+    assert response.headers["Access-Control-Allow-Origin"] == "https://kppay.tg"
+    assert "Retry-After" in response.headers["Access-Control-Expose-Headers"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_other_methods_are_a_405_in_json(client):
+    response = client.put(ENDPOINT, json=event())
+    assert response.status_code == 405
+    assert response.json["field"] is None
+    assert "POST" in response.headers["Allow"]
 
 
 def test_the_servers_own_origin_and_no_origin_are_allowed(client):

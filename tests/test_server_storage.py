@@ -104,6 +104,18 @@ def test_an_action_outside_the_four_is_refused_by_the_database(make_app):
             connection.execute(events.insert().values(**row))
 
 
+def test_stored_events_cannot_be_changed(make_app):
+    from server.tables import events
+
+    app = make_app()
+    consent_id = insert(app, [NOW])
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with app.extensions["consent_engine"].begin() as connection:
+            connection.execute(events.update().where(events.c.consent_id == consent_id)
+                               .values(action="accept_all"))
+    assert [r["action"] for r in rows(app, consent_id=consent_id)] == ["refuse_all"]
+
+
 def test_purge_deletes_exactly_what_is_older_than_seven_years(make_app):
     app = make_app()
     tick = timedelta(microseconds=1)
@@ -115,6 +127,7 @@ def test_purge_deletes_exactly_what_is_older_than_seven_years(make_app):
     assert "site kppay: deleted 2 events older than 2019-11-25T12:00:00.000000Z (7 years)" \
         in result.output
     assert "purged 2 events in total" in result.output
+    assert "site kppay: purging" in result.stderr  # the progress bar's label
     assert rows(app, consent_id=old) == []
     assert len(rows(app, consent_id=kept)) == 3
 

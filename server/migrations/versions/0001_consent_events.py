@@ -44,7 +44,21 @@ def upgrade() -> None:
     op.create_index("ix_consent_events_consent_id", "consent_events", ["consent_id", "id"])
     op.create_index("ix_consent_events_site_time", "consent_events", ["site", "server_time"])
     op.create_index("ix_consent_events_server_time", "consent_events", ["server_time"])
+    # Append-only in the database itself: a proof that can be edited proves nothing. Rows
+    # may still be deleted (retention, erasure), never changed.
+    if op.get_context().dialect.name == "postgresql":
+        op.execute("CREATE FUNCTION consent_events_append_only() RETURNS trigger "
+                   "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+                   "'consent_events is append-only: records are never changed'; END $$")
+        op.execute("CREATE TRIGGER consent_events_append_only BEFORE UPDATE ON consent_events "
+                   "FOR EACH ROW EXECUTE FUNCTION consent_events_append_only()")
+    else:
+        op.execute("CREATE TRIGGER consent_events_append_only BEFORE UPDATE ON consent_events "
+                   "BEGIN SELECT RAISE(ABORT, "
+                   "'consent_events is append-only: records are never changed'); END")
 
 
 def downgrade() -> None:
-    op.drop_table("consent_events")
+    op.drop_table("consent_events")  # its trigger goes with it
+    if op.get_context().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION consent_events_append_only()")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -24,6 +25,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import db_ceiling
@@ -150,7 +152,7 @@ def flask_db_upgrade(env: dict) -> None:
 
 def count_rows(database: str, where: str) -> int:
     if database == "sqlite":
-        with sqlite3.connect(where) as connection:
+        with closing(sqlite3.connect(where)) as connection:
             return connection.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
     return int(db_ceiling.psql(where, f"SELECT count(*) FROM {TABLE}"))
 
@@ -172,7 +174,8 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
         where = str(work / "consents.sqlite3")
         url = f"sqlite:///{where}"
         ceiling = db_ceiling.sqlite_loop(work, args.seconds)
-        ceiling["how"] = "sqlite3 loop, 1 connection, WAL, synchronous=FULL, commit per row"
+        ceiling["how"] = ("sqlite3 loop, 1 connection, WAL, synchronous=FULL, commit per row: "
+                          f"p50 {ceiling['p50_ms']:.2f} ms, p99 {ceiling['p99_ms']:.2f} ms")
     else:
         need("pgbench", "postgresql-contrib")
         where = args.pg_db
@@ -180,7 +183,7 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
         db_ceiling.psql("postgres", f"CREATE DATABASE {where}")
         url = PG_URL.format(db=where)
         ceiling = db_ceiling.pgbench(where, clients, args.seconds)
-        ceiling["how"] = ceiling["command"]
+        ceiling["how"] = f"{ceiling['command']}: mean latency {ceiling['mean_ms']:.2f} ms"
         ceiling["settings"] = db_ceiling.psql(
             where, "SELECT 'synchronous_commit=' || current_setting('synchronous_commit') "
                    "|| ', fsync=' || current_setting('fsync')")
@@ -266,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(databases) - {"sqlite", "postgresql"}
     if unknown:
         parser.error(f"unknown database(s): {', '.join(sorted(unknown))}")
+    # The scratch database is dropped at the end: never one that holds anything else.
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.pg_db) or args.pg_db in (
+            "test", "postgres") or args.pg_db.startswith("template"):
+        parser.error(f"--pg-db {args.pg_db!r}: give a scratch database name (it is dropped)")
     need("wrk", "wrk")
 
     work = Path(tempfile.mkdtemp(prefix="consent-server-bench-"))

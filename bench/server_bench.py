@@ -70,6 +70,35 @@ def build_dist(out: Path) -> Path:
     return out
 
 
+def processes() -> dict[int, tuple[str, int, int]]:
+    """Every process now: pid -> (command name, parent pid, CPU ticks used so far)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # a process that ended meanwhile
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        found[int(stat.parent.name)] = (name, int(fields[1]), int(fields[11]) + int(fields[12]))
+    return found
+
+
+def other_cpu_share(before: dict, after: dict, seconds: float, server_pid: int) -> float:
+    """The share of all cores that processes outside the benchmark used meanwhile.
+
+    The benchmark is this script, gunicorn's master and workers, wrk and PostgreSQL; anything
+    else (a test suite, a browser) took CPU from them, and skews the figures.
+    """
+    ticks = 0
+    for pid, (name, ppid, used) in after.items():
+        if (pid in (os.getpid(), server_pid) or ppid == server_pid
+                or name in ("wrk", "postgres", "pgbench")):
+            continue
+        ticks += used - before.get(pid, (name, ppid, 0))[2]
+    return ticks / os.sysconf("SC_CLK_TCK") / seconds / (os.cpu_count() or 1)
+
+
 class Gunicorn:
     """`gunicorn "server:create_app()"` on 127.0.0.1, in its own process group."""
 
@@ -108,17 +137,10 @@ class Gunicorn:
         except OSError:
             return "(no log)"
 
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) of the master and its workers so far, from /proc."""
-        ticks = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue  # a process that ended meanwhile
-            pid, ppid = int(stat.parent.name), int(fields[1])
-            if self.process.pid in (pid, ppid):
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    def cpu_seconds(self, table: dict) -> float:
+        """CPU time (user + system) of the master and its workers, from a processes() table."""
+        ticks = sum(used for pid, (_, ppid, used) in table.items()
+                    if self.process.pid in (pid, ppid))
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
@@ -169,7 +191,6 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
     """The ceiling, then the endpoint under load, for one database."""
     # pgbench gets as many clients as the server can run transactions at once.
     clients = args.workers * (args.threads if args.worker_class == "gthread" else 1)
-    load_before = os.getloadavg()[0]
     if database == "sqlite":
         where = str(work / "consents.sqlite3")
         url = f"sqlite:///{where}"
@@ -199,9 +220,12 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
             server.wait_ready()
             endpoint = server.url + args.path
             warm = wrk(endpoint, server.url, args.warmup, args.connections)
-            cpu_before = server.cpu_seconds()
+            before = processes()
             load = wrk(endpoint, server.url, args.seconds, args.connections)
-            load["server_cpu_s"] = server.cpu_seconds() - cpu_before
+            after = processes()
+            load["server_cpu_s"] = server.cpu_seconds(after) - server.cpu_seconds(before)
+            load["other_cpu"] = other_cpu_share(before, after, load["duration_us"] / 1e6,
+                                                server.process.pid)
         finally:
             server.stop()
         rows = count_rows(database, where)
@@ -215,7 +239,7 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
         if database == "postgresql" and not args.keep:
             db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {where}")
     return {"database": database, "ceiling": ceiling, "load": load, "warm": warm, "rows": rows,
-            "load_before": load_before, "connections": args.connections}
+            "connections": args.connections}
 
 
 def row(result: dict) -> list[str]:
@@ -238,7 +262,7 @@ def row(result: dict) -> list[str]:
         f"yes (+{extra})" if 0 <= extra <= in_flight else f"NO: {result['rows']} rows, "
                                                           f"{acknowledged} 201s",
         f"{ceiling['rate']:,.0f}", f"{100 * rate / ceiling['rate']:.0f}%",
-        f"{result['load_before']:.1f}",
+        f"{100 * load['other_cpu']:.0f}%",
     ]
 
 
@@ -289,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
           "(text/plain JSON, as the widget sends it).\n")
     header = ["", "consents/s", "p50 ms", "p99 ms", "errors", "CPU ms/req", "server CPU",
               "rows = 201s", "DB inserts/s",
-              "of ceiling", "load avg"]
+              "of ceiling", "other CPU"]
     print(table(header, [row(r) for r in results]))
     print("\nDB inserts/s, the ceiling, measured in this run just before the server's load:")
     for result in results:
@@ -305,9 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     print("errors: non-201 answers, socket errors and timeouts. CPU ms/req: gunicorn's CPU time "
           "(master and\nworkers, user + system) per request; server CPU: the same as a share of "
           "all cores.\nrows = 201s: every 201 of warm-up and load has its row; (+n) rows whose "
-          "answer was in flight\nwhen wrk stopped (at most one per connection per run). "
-          "load avg: 1-minute load before the\ndatabase's part (other work on the machine skews "
-          "every figure).")
+          "answer was in flight\nwhen wrk stopped (at most one per connection per run). other CPU: "
+          "share of all cores used\nduring the measured load by processes outside the benchmark "
+          "(they skew every figure).")
     return 0
 
 

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -84,19 +85,25 @@ def processes() -> dict[int, tuple[str, int, int]]:
     return found
 
 
-def other_cpu_share(before: dict, after: dict, seconds: float, server_pid: int) -> float:
-    """The share of all cores that processes outside the benchmark used meanwhile.
-
-    The benchmark is this script, gunicorn's master and workers, wrk and PostgreSQL; anything
-    else (a test suite, a browser) took CPU from them, and skews the figures.
-    """
-    ticks = 0
+def cpu_shares(before: dict, after: dict, seconds: float, server_pid: int) -> dict:
+    """Who used the cores meanwhile, as shares of all cores: gunicorn, the database, and
+    other processes (a test suite, a browser: they take CPU from the benchmark). wrk's share
+    is filled in by the caller, from rusage."""
+    ticks = {"gunicorn": 0, "database": 0, "wrk": 0, "other": 0}
     for pid, (name, ppid, used) in after.items():
-        if (pid in (os.getpid(), server_pid) or ppid == server_pid
-                or name in ("wrk", "postgres", "pgbench")):
+        if pid == os.getpid():
             continue
-        ticks += used - before.get(pid, (name, ppid, 0))[2]
-    return ticks / os.sysconf("SC_CLK_TCK") / seconds / (os.cpu_count() or 1)
+        if server_pid in (pid, ppid):
+            group = "gunicorn"
+        elif name == "postgres":
+            group = "database"
+        elif name == "wrk":
+            group = "wrk"
+        else:
+            group = "other"
+        ticks[group] += used - before.get(pid, (name, ppid, 0))[2]
+    scale = os.sysconf("SC_CLK_TCK") * seconds * (os.cpu_count() or 1)
+    return {group: value / scale for group, value in ticks.items()}
 
 
 class Gunicorn:
@@ -158,11 +165,16 @@ def wrk(url: str, origin: str, seconds: int, connections: int) -> dict:
     """One bounded wrk run; the figures consent_post.lua's done() prints."""
     command = [need("wrk", "wrk"), "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
                "-s", str(LUA), url, "--", secrets.token_hex(8), origin]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_RESULT ")), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads(line.removeprefix("WRK_RESULT "))
+    result = json.loads(line.removeprefix("WRK_RESULT "))
+    # wrk has exited by now, so /proc no longer shows it: its CPU time comes from rusage.
+    result["cpu_s"] = (used.ru_utime + used.ru_stime) - (children.ru_utime + children.ru_stime)
+    return result
 
 
 def flask_db_upgrade(env: dict) -> None:
@@ -224,8 +236,9 @@ def bench_database(database: str, args, work: Path, dist: Path) -> dict:
             load = wrk(endpoint, server.url, args.seconds, args.connections)
             after = processes()
             load["server_cpu_s"] = server.cpu_seconds(after) - server.cpu_seconds(before)
-            load["other_cpu"] = other_cpu_share(before, after, load["duration_us"] / 1e6,
-                                                server.process.pid)
+            load["cpu"] = cpu_shares(before, after, load["duration_us"] / 1e6,
+                                     server.process.pid)
+            load["cpu"]["wrk"] = load["cpu_s"] / (load["duration_us"] / 1e6) / (os.cpu_count() or 1)
         finally:
             server.stop()
         rows = count_rows(database, where)
@@ -262,7 +275,7 @@ def row(result: dict) -> list[str]:
         f"yes (+{extra})" if 0 <= extra <= in_flight else f"NO: {result['rows']} rows, "
                                                           f"{acknowledged} 201s",
         f"{ceiling['rate']:,.0f}", f"{100 * rate / ceiling['rate']:.0f}%",
-        f"{100 * load['other_cpu']:.0f}%",
+        f"{100 * load['cpu']['other']:.0f}%",
     ]
 
 
@@ -315,11 +328,16 @@ def main(argv: list[str] | None = None) -> int:
               "rows = 201s", "DB inserts/s",
               "of ceiling", "other CPU"]
     print(table(header, [row(r) for r in results]))
-    print("\nDB inserts/s, the ceiling, measured in this run just before the server's load:")
+    print("\nPer database: how the ceiling (DB inserts/s) was measured, just before the server's "
+          "load;\nwhere the CPU went during the load (SQLite runs inside gunicorn's workers).")
     for result in results:
         ceiling = result["ceiling"]
         extra = f" ({ceiling['settings']})" if "settings" in ceiling else ""
         print(f"  {result['database']}: {ceiling['how']}{extra}")
+        cpu = result["load"]["cpu"]
+        idle = max(0.0, 1 - sum(cpu.values()))
+        shares = ", ".join(f"{name} {100 * share:.0f}%" for name, share in cpu.items())
+        print(f"    CPU during the load, share of all cores: {shares}, idle {100 * idle:.0f}%")
         if "per_post" in ceiling:
             commits, rollbacks = ceiling["per_post"]
             print(f"    server side, per POST: {commits:.2f} committed and {rollbacks:.2f} "

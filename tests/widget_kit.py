@@ -1,7 +1,8 @@
 """What the widget's browser tests share: test pages served on 127.0.0.1, one Chromium for
 the whole session, and small helpers to reach into the banner's open shadow root.
 
-Pages live in tests/pages/ (HTML) and tests/pages/s/ (their scripts); the bundle is the
+Pages are tests/pages/page.html in the variants of PAGE_VARIANTS, with their scripts in
+tests/pages/s/; the bundle is the
 session's fresh build (`dist_dir`), or another build a test switches to (revision bump).
 """
 
@@ -13,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+import markupsafe
 import pytest
 from flask import Flask, Response, abort, request, send_file
 from selenium.webdriver.common.action_chains import ActionChains
@@ -41,6 +44,31 @@ class State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+# The test pages: one KPpay-like page (tests/pages/page.html) and what each one changes.
+# Under a strict CSP the inline blocked script becomes a file; "plain" has nothing blocked.
+PAGE_VARIANTS = {
+    "basic.html": {},
+    "csp.html": {"inline_as_file": True},
+    "csp-gtag.html": {"inline_as_file": True, "before": ["/s/gtag.js"]},
+    "csp-throwing.html": {"inline_as_file": True, "before": ["/s/throwing.js"]},
+    "gpc.html": {"before": ["/s/gpc.js"]},
+    "hostile.html": {"stylesheet": "/s/hostile.css"},
+    "nonce.html": {"nonce": "t3st"},
+    "plain.html": {"blocked": False},
+    "nobutton.html": {"blocked": False, "banner_attrs": ' data-button="off"'},
+}
+_TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(PAGES), autoescape=True)
+
+
+def render_page(name: str) -> str:
+    settings = {"blocked": True, "inline_as_file": False, "before": [], "stylesheet": None,
+                "banner_attrs": "", **PAGE_VARIANTS[name]}
+    nonce = settings.pop("nonce", None)
+    settings["nonce_attr"] = markupsafe.Markup(f' nonce="{nonce}"' if nonce else "")
+    settings["banner_attrs"] = markupsafe.Markup(settings["banner_attrs"])
+    return _TEMPLATES.get_template("page.html").render(**settings) + "\n"
+
+
 def make_app(state: State) -> Flask:
     app = Flask(__name__, static_folder=None)
 
@@ -50,10 +78,9 @@ def make_app(state: State) -> Flask:
 
     @app.get("/p/<name>")
     def page(name):
-        path = PAGES / name
-        if not path.is_file():
+        if name not in PAGE_VARIANTS:
             abort(404)
-        response = Response(path.read_text(encoding="utf-8"), mimetype="text/html")
+        response = Response(render_page(name), mimetype="text/html")
         if name.startswith("csp"):
             response.headers["Content-Security-Policy"] = STRICT_CSP
         if name.startswith("nonce"):

@@ -75,7 +75,7 @@ def live_server(app):
 
 
 @contextlib.contextmanager
-def chromium(prefix: str = "consent-chromium-"):
+def chromium(prefix: str = "consent-chromium-", extra_flags: tuple[str, ...] = ()):
     """Headless Chromium through Debian's chromedriver, with a fresh profile."""
     if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
         missing("Debian's chromium and chromium-driver")
@@ -88,7 +88,7 @@ def chromium(prefix: str = "consent-chromium-"):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,800", f"--user-data-dir={profile}"):
+                 "--window-size=1280,800", f"--user-data-dir={profile}", *extra_flags):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

@@ -120,10 +120,12 @@ def make_app(state: State) -> Flask:
 
 
 class Server:
-    def __init__(self, state: State):
+    def __init__(self, state: State, ssl_context: tuple[str, str] | None = None):
         self.state = state
-        self.http = make_server("127.0.0.1", 0, make_app(state), threaded=True)
-        self.url = f"http://127.0.0.1:{self.http.server_port}"
+        self.http = make_server("127.0.0.1", 0, make_app(state), threaded=True,
+                                ssl_context=ssl_context)
+        scheme = "https" if ssl_context else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.http.server_port}"
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
 

@@ -104,10 +104,13 @@ def test_language_switch_on_both_layers(w):
     w.press("Customize")
     w.wait(lambda: w.find("[role=dialog]"))
     w.js(f"{ROOT}.querySelectorAll('[role=switch]')[1].click()")
+    w.js(f"{ROOT}.querySelectorAll('summary')[1].click()")  # the visitor opens performance
     w.press("FR")
     w.wait(lambda: w.text("#cb-d") == "Gestion des Cookies")
-    # The switches keep what the visitor set before switching language.
+    # The switches, and the categories opened, stay as the visitor set them before switching.
     assert w.js(f"return {ROOT}.querySelectorAll('[role=switch]')[1].checked")
+    assert w.js(f"return [...{ROOT}.querySelectorAll('details')].map(d => d.open)") == [
+        False, True, False, False, False]
     assert "Enregistrer mes choix" in w.text("[role=dialog]")
 
 

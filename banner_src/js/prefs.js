@@ -3,7 +3,8 @@
    the visitor's consent reference; save, accept all, refuse all. */
 var dialog, // the backdrop holding the dialog, while it is open
   opener, // what had focus before: it gets it back on close
-  draft; // the switches' states, kept across a language switch
+  draft, // the switches' states, kept across a language switch
+  expanded; // the categories opened to their details, kept across it too
 
 var showPreferences = (from) => {
   if (!bannerRoot()) return;
@@ -11,6 +12,7 @@ var showPreferences = (from) => {
   if (!re) {
     opener = from || (a == root.host ? root.activeElement : a);
     draft = Object.assign({}, choice && choice.choices);
+    expanded = {};
   }
   bg = element("div", { class: "bg" }, [element("div", { class: "k D", role: "dialog", "aria-modal": "true", "aria-labelledby": "cb-d", "aria-describedby": "cb-e", tabindex: "-1" }, [
     element("div", { class: "top" }, [
@@ -46,13 +48,15 @@ var showPreferences = (from) => {
 var categoryRow = (k) => {
   var id = "cb-" + k.id, list = k.items,
     sw = element("input", { type: "checkbox", role: "switch", "aria-label": _(k.title), checked: k.required || draft[k.id] ? "" : null, disabled: k.required ? "" : null, "aria-describedby": k.required ? id : null });
+  var details = element("details", { open: expanded[k.id] ? "" : null }, [
+    element("summary", { text: _(k.title) }),
+    element("p", { text: _(k.description) }),
+    list[0] && element("ul", {}, list.map(itemLine))
+  ]);
   sw.addEventListener("change", safe(() => draft[k.id] = sw.checked));
+  details.addEventListener("toggle", safe(() => expanded[k.id] = details.open));
   return element("div", { class: "c" }, [
-    element("details", {}, [
-      element("summary", { text: _(k.title) }),
-      element("p", { text: _(k.description) }),
-      list[0] && element("ul", {}, list.map(itemLine))
-    ]),
+    details,
     // TRANSLATORS: next to the locked switch of the essential category; keep under 20 characters
     element("div", { class: "s" }, [sw, k.required && element("span", { id, text: _("Always on") })])
   ]);

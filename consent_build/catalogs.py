@@ -17,7 +17,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, read_po
 
 from .errors import Problem
-from .messages import Text
+from .messages import Text, shown
 from .site_config import catalog_path
 
 # Placeholders a translation must keep: {site} and %(num)d / %(name)s style.
@@ -33,12 +33,6 @@ class CatalogResult:
     table: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-
-
-def shown(msgid: str | tuple) -> str:
-    """A msgid as a message quotes it: the singular, cut after 60 characters."""
-    text = msgid[0] if isinstance(msgid, tuple) else msgid
-    return text if len(text) < 60 else text[:57] + "..."
 
 
 def _header_field(lines: list[str], name: str) -> tuple[int | None, str | None]:

@@ -137,13 +137,14 @@ def rewrite_calls(source: str, path: Path, index: dict[tuple, int]) -> tuple[str
     for found in js_messages(path):
         if found.lineno not in rewritten_lines:
             problems.append(Problem(str(path), found.lineno,
-                                    f"{_shown(found.msgid)!r} is marked for translation in a "
+                                    f"{shown(found.msgid)!r} is marked for translation in a "
                                     'form the build cannot rewrite; write _("text") or '
                                     'pgettext("context", "text") with literals on one line'))
     return rewritten, problems
 
 
-def _shown(msgid: str | tuple) -> str:
+def shown(msgid: str | tuple) -> str:
+    """A msgid as a message quotes it: the singular, cut after 60 characters."""
     text = msgid[0] if isinstance(msgid, tuple) else msgid
     return text if len(text) < 60 else text[:57] + "..."
 

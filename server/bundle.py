@@ -8,12 +8,13 @@ build.py wrote (no compression per request), each with its own strong ETag.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request
 from werkzeug.security import safe_join
+
+from .sites import registry
 
 bp = Blueprint("bundle", __name__)
 
@@ -33,12 +34,11 @@ _etags: dict[tuple[str, int, int], str] = {}
 
 
 def manifest(site: str) -> dict:
-    """The build's manifest for `site`; 404 when the site was never built."""
-    path = Path(current_app.config["DIST_DIR"]) / site / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    """The build's manifest for `site`, from the sites' registry; 404 when never built."""
+    found = registry().get(site)
+    if found is None:
         abort(404)
+    return found.manifest
 
 
 def _file(site: str, name: str) -> Path | None:

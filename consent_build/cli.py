@@ -23,7 +23,7 @@ from .site_config import catalog_path, load_site
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _shown(path: Path) -> Path:
+def _relative(path: Path) -> Path:
     """Paths relative to where the command runs, as a person typed them."""
     try:
         return path.resolve().relative_to(Path.cwd())
@@ -33,8 +33,8 @@ def _shown(path: Path) -> Path:
 
 def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool) -> dict:
     """Build one site; return the manifest's figures. Raises BuildError."""
-    config = load_site(_shown(site_file), translations)
-    widget = build_widget(config, src, _shown(translations))
+    config = load_site(_relative(site_file), translations)
+    widget = build_widget(config, src, _relative(translations))
     site = config.site
     inputs = ([site_file] + [src / "js" / m for m in JS_MODULES + [PACKS_MODULE]]
               + [src / "css" / c for c in CSS_FILES]
@@ -61,7 +61,7 @@ def size_report(result: dict, out: Path) -> str:
     js = sizes(result["js"])
     css = sizes(result["css"])
     name = next(n for n in result["files"] if n.endswith(".js") and n != "consent.js")
-    rows.append((str(_shown(out / result["site"] / name)), js["raw"], js["gzip"], js["brotli"]))
+    rows.append((str(_relative(out / result["site"] / name)), js["raw"], js["gzip"], js["brotli"]))
     rows.append(("  of which CSS (inlined)", css["raw"], css["gzip"], css["brotli"]))
     packs = {lang: sizes(pack) for lang, pack in result.get("packs", {}).items()}
     for lang, size in sorted(packs.items()):
@@ -131,16 +131,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "extract":
             pot = workflow.extract(translations, src)
-            print(f"{_shown(pot)} refreshed; next: python build.py update")
+            print(f"{_relative(pot)} refreshed; next: python build.py update")
             return 0
         if args.command == "update":
             for path in workflow.update(translations):
-                print(f"{_shown(path)} updated")
+                print(f"{_relative(path)} updated")
             print("next: translate the empty and fuzzy entries, then python build.py check")
             return 0
         if args.command == "init":
             path = workflow.init(args.lang, translations, site_file)
-            print(f"{_shown(path)} created and {args.lang!r} added to {_shown(site_file)}; "
+            print(f"{_relative(path)} created and {args.lang!r} added to {_relative(site_file)}; "
                   "translate it, then python build.py check")
             return 0
         check = args.check or args.command == "check"  # "compile" is the build

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import store
+from . import payload, store
 from .db import get_engine
 from .formats import csv_lines, public
 from .payload import PayloadError, check, parse
@@ -18,7 +18,7 @@ from .sites import registry
 
 bp = Blueprint("consents", __name__)
 
-HEX32 = re.compile(r"^[0-9a-f]{32}$")
+HEX32 = re.compile(payload.HEX32)
 
 
 def error(status: int, message: str, field: str | None = None, **headers) -> Response:

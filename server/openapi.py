@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from . import payload
 from .tables import ACTIONS
 
 bp = Blueprint("openapi", __name__)
 
-HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+HEX32 = {"type": "string", "pattern": payload.HEX32}
 TIME = {"type": "string", "format": "date-time",
         "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"}
 CHOICES = {"type": "object", "additionalProperties": {"type": "boolean"},

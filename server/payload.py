@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 
 from .tables import ACTIONS
 
+# Consent and event ids: 128 random bits as 32 lower-case hex digits.
 HEX32 = "^[0-9a-f]{32}$"
 # ISO 8601 date and time with seconds, optional fraction, and Z or an offset.
 ISO_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"

@@ -46,7 +46,10 @@ ensure_latest_venv() {
   trap 'rm -rf "$VENV"' EXIT
   say "creating a throwaway environment with the newest allowed releases in $VENV"
   python3 -m venv "$VENV" || die "python3 -m venv failed"
-  pip_quiet install --upgrade -e "$ROOT[$1]" || die "installing the newest releases failed (see above)"
+  # The newest build backend too, used as the locked one is (no isolation).
+  pip_quiet install --upgrade setuptools &&
+    pip_quiet install --upgrade --no-build-isolation -e "$ROOT[$1]" ||
+    die "installing the newest releases failed (see above)"
 }
 
 # pip in the project's environment, without the notices that say nothing about this project.

@@ -18,10 +18,12 @@ from .sites import registry
 
 bp = Blueprint("consents", __name__)
 
-# The owner hears of a refused origin once per origin per hour, however many visitors try.
-_refusals = Throttle(3600)
-# Redis being down is said once a minute, not once per request.
-_redis_down = Throttle(60)
+
+
+def _once_per(seconds: int, topic: str, key: str) -> bool:
+    """Whether a warning on `topic` about `key` is due (this app's counters)."""
+    throttles = current_app.extensions.setdefault("consent_throttles", {})
+    return throttles.setdefault(topic, Throttle(seconds)).due(key)
 
 
 def error(status: int, message: str, field: str | None = None, **headers) -> Response:
@@ -65,7 +67,8 @@ def _rate_limited(without_redis: str) -> Response | None:
     try:
         wait = limiter.hit(key)
     except ratelimit.Unavailable as exc:
-        if _redis_down.due("redis"):
+        # Said once a minute, not once per request.
+        if _once_per(60, "redis", "down"):
             current_app.logger.warning("rate limits: Redis unavailable (%s); POST counted per "
                                        "process, rights requests refused", exc)
         if without_redis == "refuse":
@@ -183,7 +186,8 @@ def _refused(origin: str, site_id: str) -> Response:
     """403 for an origin the site does not list, readable by the widget on that origin (so
     that it drops the event), and one log line for the owner per origin per hour."""
     shown = origin[:200].encode("unicode_escape").decode("ascii")
-    if _refusals.due(f"{site_id} {shown}"):
+    # The owner hears of a refused origin once per hour, however many visitors try.
+    if _once_per(3600, "refused origin", f"{site_id} {shown}"):
         # The origin and the site only: never the visitor's address.
         current_app.logger.warning(
             "site %s: refused consents from origin %s; if the site is served there, add it "

@@ -182,3 +182,20 @@ def test_without_redis_posts_are_counted_per_process_and_rights_wait(make_app, c
         assert response.headers["Retry-After"]
         assert "rate limit" in response.json["error"]
     assert sum("Redis unavailable" in r.getMessage() for r in caplog.records) == 1
+
+
+# Finding 8: a formula after a separator a spreadsheet splits on.
+@pytest.mark.parametrize("agent", [";=1+1", "Mozilla,=HYPERLINK(1)", "=1+1", "a|@SUM(1)"])
+def test_no_csv_cell_holds_a_formula_a_spreadsheet_would_run(client, agent):
+    import csv
+    import io
+    import re
+
+    body = event()
+    assert post(client, body, **{"User-Agent": agent}).status_code == 201
+    text = client.get(f"{ENDPOINT}/{body['consent_id']}?format=csv").get_data(as_text=True)
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert row["user_agent"].replace("'", "") == agent
+    for cell in text.splitlines()[1].replace('"', "").split(","):
+        for piece in re.split(r"[;|\t]", cell):
+            assert not piece.startswith(("=", "+", "@")), (piece, text)

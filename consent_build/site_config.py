@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import BuildError, Problem
 from .toml_lines import key_lines, line_of
@@ -48,9 +49,19 @@ def _matches(pattern: re.Pattern, expected: str) -> Callable[[Any], str | None]:
 
 
 def _url(value: str) -> str | None:
-    if value.startswith(("https://", "http://", "/")):
-        return None
-    return f"expected an http(s) URL or a path starting with '/', got {value!r}"
+    """An http(s) URL with a host, or a path on the site itself."""
+    expected = f"expected an http(s) URL or a path starting with '/', got {value!r}"
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return expected
+    if value.startswith("/"):
+        # Browsers read "//host/x" and "/\\host/x" as another host's URL.
+        return None if value[1:2] not in ("/", "\\") else expected
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and "\\" not in value
+    except ValueError:
+        ok = False
+    return None if ok else expected
 
 
 def _positive(value: int) -> str | None:

@@ -63,7 +63,8 @@ def _configure(app: Flask) -> None:
     settings.check(app.config)
     secret = app.config["CONSENT_SECRET"] or secrets_file.load_or_create(app.instance_path)
     app.extensions["consent_keys"] = {"ip": secrets_file.derive(secret, "ip-pseudonym"),
-                                      "receipt": secrets_file.derive(secret, "receipt")}
+                                      "receipt": secrets_file.derive(secret, "receipt"),
+                                      "erased": secrets_file.derive(secret, "erased-event")}
     app.extensions["consent_limiter"] = ratelimit.make_limiter(app.config)
     app.extensions["consent_sites"] = sites.Registry(app.config)
     if app.config["PROXIES"]:

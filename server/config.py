@@ -31,6 +31,7 @@ SCALARS = {
     "CONSENT_AUTO_MIGRATE": "AUTO_MIGRATE",
     "CONSENT_RETENTION": "DEFAULT_RETENTION",
     "CONSENT_ERASURE": "DEFAULT_ERASURE",
+    "CONSENT_DB_TIMEOUT": "DB_TIMEOUT",
 }
 # Per-site settings: CONSENT_ORIGINS_KPPAY=... (site id upper-cased, "-" written "_").
 PER_SITE = {
@@ -64,6 +65,12 @@ def defaults(instance_path: str, dist_dir: str) -> dict:
         "CONSENTS_PATH": "/api/v1/consents",
         # The body cap of the consent POST: a real event is under 1 KiB.
         "MAX_BODY_BYTES": 4096,
+        # Seconds any one wait for the database may take (connecting, a statement, a commit)
+        # before the request gets a 503: a frozen database must not hold every worker.
+        "DB_TIMEOUT": 2.0,
+        # Seconds a client has to send the whole body: a stalled upload must not hold a
+        # worker's thread (a buffering proxy in front takes the rest, see the README).
+        "BODY_TIMEOUT": 5.0,
         # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
         "PROXIES": 0,
         # Origins allowed to POST per site, besides the server's own origin.
@@ -119,6 +126,8 @@ def check(config: dict) -> None:
         raise ConfigError(f"{_name('CONSENTS_PATH')}={path!r}: expected a path such as "
                           "/api/v1/consents")
     config["PROXIES"] = integer(config["PROXIES"], "PROXIES", 0, 10)
+    config["DB_TIMEOUT"] = seconds(config["DB_TIMEOUT"], "DB_TIMEOUT", 0.5, 30)
+    config["BODY_TIMEOUT"] = seconds(config["BODY_TIMEOUT"], "BODY_TIMEOUT", 0.5, 60)
     config["MAX_BODY_BYTES"] = integer(config["MAX_BODY_BYTES"], "MAX_BODY_BYTES", 512, 65536)
     if not Path(config["DIST_DIR"]).is_dir():
         raise ConfigError(f"{_name('DIST_DIR')}={config['DIST_DIR']!r}: no such folder; "
@@ -187,6 +196,17 @@ def integer(value, key: str, low: int, high: int) -> int:
         number = None
     if number is None or not low <= number <= high:
         raise ConfigError(f"{_name(key)}={value!r}: expected a whole number from {low} to {high}")
+    return number
+
+
+def seconds(value, key: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        raise ConfigError(f"{_name(key)}={value!r}: expected a number of seconds from {low:g} "
+                          f"to {high:g}")
     return number
 
 

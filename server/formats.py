@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 from .store import iso
@@ -23,20 +24,24 @@ def public(row: dict) -> dict:
     return shown
 
 
+# A formula's first character, at the start of a cell or after a separator a spreadsheet may
+# split on (a French Excel splits on ";", whatever the quotes).
+_FORMULA = re.compile(r"(^|[,;\t|])([=+\-@\t\r])")
+
+
 def _cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = "" if value is None else str(value)
-    # A user agent is the visitor's own text: never let a spreadsheet run it as a formula.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    # A user agent or a page URL is the visitor's own text: never let a spreadsheet run it as
+    # a formula. A quote before the character makes it text.
+    return _FORMULA.sub(r"\1'\2", text)
 
 
 def csv_lines(rows: Iterable[dict], categories: list[str]) -> Iterator[str]:
     """A header, then one line per event; each category's choice in its own column."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
 
     def line(values) -> str:
         writer.writerow(values)

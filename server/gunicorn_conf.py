@@ -1,12 +1,16 @@
 """gunicorn settings for production: `gunicorn -c server/gunicorn_conf.py`.
 
-The access log format leaves out %(h)s (the client address) and the query string: the full
-IP is never written anywhere, logs included. Environment: GUNICORN_BIND, WEB_CONCURRENCY,
-GUNICORN_THREADS; the app's own settings are in server/config.py.
+No client address is written: the access log format leaves out %(h)s (and the query string),
+and the error log goes through server.gunicorn_support.Logger, which scrubs any address from
+gunicorn's own messages ("Invalid request from ip=..."). gunicorn's own 400/431 answers are
+JSON like the app's. Environment: GUNICORN_BIND, WEB_CONCURRENCY, GUNICORN_THREADS,
+GUNICORN_ACCESS_LOG, GUNICORN_ERROR_LOG; the app's own settings are in server/config.py.
 """
 
 import multiprocessing
 import os
+
+from server import gunicorn_support
 
 wsgi_app = "server:create_app()"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -18,3 +22,6 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 preload_app = False
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 access_log_format = '- %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+logger_class = "server.gunicorn_support.Logger"
+gunicorn_support.json_errors()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from . import payload
+from .sites import registry
 from .tables import ACTIONS
 
 bp = Blueprint("openapi", __name__)
 
 HEX32 = {"type": "string", "pattern": payload.HEX32}
 TIME = {"type": "string", "format": "date-time",
-        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"}
+        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$"}
 CHOICES = {"type": "object", "additionalProperties": {"type": "boolean"},
            "description": "One boolean per category id of the site (all of them)."}
 
@@ -21,24 +22,6 @@ SCHEMAS = {
         "properties": {"error": {"type": "string", "description": "What is wrong."},
                        "field": {"type": ["string", "null"],
                                  "description": "The field at fault (a.b for nested), or null."}},
-    },
-    "ConsentEvent": {
-        "type": "object", "additionalProperties": False,
-        "description": "Checked against the site's own schema, derived from its site.toml: "
-                       "known site, revision and categories; required categories true; "
-                       "accept_all grants (unless gpc is true) and refuse_all "
-                       "refuses every other category.",
-        "required": ["site", "revision", "consent_id", "event_id", "action", "choices",
-                     "language", "page_url", "gpc", "client_time"],
-        "properties": {
-            "site": {"type": "string"}, "revision": {"type": "integer", "minimum": 1},
-            "consent_id": HEX32, "event_id": HEX32, "action": {"enum": list(ACTIONS)},
-            "choices": CHOICES, "language": {"type": "string"},
-            "page_url": {"type": "string", "maxLength": 2048,
-                         "description": "Stored without query string or fragment."},
-            "gpc": {"type": "boolean"},
-            "client_time": {"type": "string", "format": "date-time"},
-        },
     },
     "Receipt": {
         "type": "object", "additionalProperties": False,
@@ -89,11 +72,23 @@ def _json(ref: str, description: str, headers: dict | None = None) -> dict:
     return response
 
 
+def consent_event(sites) -> dict:
+    """The event each served site accepts: its own schema, the one the server checks with."""
+    schemas = [{k: v for k, v in payload.event_schema(site.manifest).items() if k != "$schema"}
+               for site in sites]
+    if len(schemas) == 1:
+        return schemas[0]
+    return {"type": "object", "anyOf": schemas}
+
+
 def _errors(*codes: int) -> dict:
     why = {400: "Bad request: the field is named.", 403: "Forbidden; the error says why.",
-           404: "Not found.", 409: "The event id was used for a different event.",
+           404: "Not found.", 408: "The body did not arrive in time.",
+           409: "The event id was used for a different event.",
+           410: "The event was erased at the visitor's request; not recorded again.",
            413: "Body over the cap (4 KiB).", 415: "Not JSON or text/plain.",
-           429: "Rate limited.", 503: "Database unavailable; retry later."}
+           429: "Rate limited.",
+           503: "Database (or, for rights requests, the rate limiter) unavailable; retry later."}
     out = {}
     for code in codes:
         headers = None
@@ -110,8 +105,9 @@ PREFLIGHT = {
 }
 
 
-def document(path: str) -> dict:
-    """The OpenAPI 3.1 description; `path` is the configured consent endpoint."""
+def document(path: str, sites) -> dict:
+    """The OpenAPI 3.1 description; `path` is the configured consent endpoint, `sites` the
+    sites served (their event schemas are the request body's)."""
     consent_id = {"name": "consent_id", "in": "path", "required": True, "schema": HEX32}
     return {
         "openapi": "3.1.0",
@@ -132,7 +128,7 @@ def document(path: str) -> dict:
                                      {"Idempotent-Replayed": {
                                          "description": "Present on a replay.",
                                          "schema": {"const": "true"}}}),
-                        **_errors(400, 403, 409, 413, 415, 429, 503)},
+                        **_errors(400, 403, 408, 409, 410, 413, 415, 429, 503)},
                 },
                 "options": PREFLIGHT,
             },
@@ -155,7 +151,8 @@ def document(path: str) -> dict:
                     "responses": {"200": _json("Erased", "Erased."),
                                   **_errors(400, 403, 404, 429, 503)},
                 },
-                "options": PREFLIGHT,
+                "options": {**PREFLIGHT, "responses": {**PREFLIGHT["responses"],
+                                                       **_errors(400)}},
             },
             "/healthz": {"get": {"summary": "The app and its database answer.",
                                  "responses": {"200": _json("Health", "Healthy."),
@@ -182,12 +179,12 @@ def document(path: str) -> dict:
                 },
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, "ConsentEvent": consent_event(sites)}},
     }
 
 
 @bp.get("/api/openapi.json")
 def openapi_json():
-    response = jsonify(document(current_app.config["CONSENTS_PATH"]))
+    response = jsonify(document(current_app.config["CONSENTS_PATH"], registry().all()))
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

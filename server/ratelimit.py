@@ -6,8 +6,6 @@ import math
 import threading
 import time
 
-from flask import current_app
-
 
 class MemoryLimiter:
     """Counts in this process; right for one worker (the demo, tests)."""
@@ -35,16 +33,26 @@ class MemoryLimiter:
         return max(1, math.ceil((window + 1) * self.seconds - now))
 
 
+class Unavailable(Exception):
+    """The shared counter cannot be reached; each endpoint decides what that means."""
+
+
 class RedisLimiter:
-    """Counts in Redis so that every worker and machine shares one budget."""
+    """Counts in Redis so that every worker and machine shares one budget.
+
+    `local` counts in this process, for the endpoints that go on without Redis.
+    """
 
     def __init__(self, url: str, count: int, seconds: int, prefix: str = "consent:rl:"):
         import redis
 
+        # Bounded waits: a frozen Redis must cost a request half a second, not a worker.
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.count, self.seconds, self.prefix = count, seconds, prefix
+        self.local = MemoryLimiter(count, seconds)
 
     def hit(self, key: str) -> int:
+        """0 when allowed, else the seconds to wait; Unavailable when Redis does not answer."""
         import redis
 
         now = time.time()
@@ -56,10 +64,7 @@ class RedisLimiter:
             pipe.expire(name, self.seconds + 1)
             used = pipe.execute()[0]
         except redis.RedisError as error:
-            # A lost consent record is worse than a missed limit: let the request through.
-            current_app.logger.warning("rate limit skipped, Redis unavailable: %s",
-                                       error.__class__.__name__)
-            return 0
+            raise Unavailable(error.__class__.__name__) from None
         if used <= self.count:
             return 0
         return max(1, math.ceil((window + 1) * self.seconds - now))
@@ -69,4 +74,6 @@ def make_limiter(config: dict):
     count, seconds = config["RATE_LIMIT"]
     if config["REDIS_URL"]:
         return RedisLimiter(config["REDIS_URL"], count, seconds)
-    return MemoryLimiter(count, seconds)
+    limiter = MemoryLimiter(count, seconds)
+    limiter.local = limiter
+    return limiter

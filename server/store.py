@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .tables import events
+from .tables import erased_events, events
 
-# What a replay must repeat for its stored receipt to be handed back.
-SAME_EVENT = ("consent_id", "site", "revision", "action", "choices")
+# What a replay must repeat for its stored receipt to be handed back: everything the
+# visitor's browser sent (how it reached us, user agent and network, may change).
+SAME_EVENT = ("consent_id", "site", "revision", "action", "choices", "language", "page_url",
+              "gpc", "client_time")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -25,7 +27,9 @@ def iso(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         # SQLite hands back what was written, in UTC, without the zone.
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # %Y is not zero-padded below the year 1000 on every platform: written out instead.
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-{moment.strftime('%m-%dT%H:%M:%S.%f')}Z"
 
 
 def receipt(row: dict, key: bytes) -> str:
@@ -42,13 +46,33 @@ class Conflict(Exception):
     """The event id was already used for a different event."""
 
 
-def record(engine: Engine, row: dict) -> tuple[dict, bool]:
+class Erased(Exception):
+    """The event was erased at the visitor's request; it is not recorded again."""
+
+
+def event_key(event_id: str, key: bytes) -> str:
+    """What is kept of an erased event: a keyed hash of its id, which names nobody."""
+    return hmac.new(key, event_id.encode(), hashlib.sha256).hexdigest()
+
+
+def _same(stored: dict, row: dict, name: str) -> bool:
+    if name == "client_time":
+        return iso(stored[name]) == iso(row[name])
+    return stored[name] == row[name]
+
+
+def record(engine: Engine, row: dict, erased_key: bytes) -> tuple[dict, bool]:
     """Insert `row` and commit; on a replayed event id return the stored row instead.
 
     Returns (the stored row, whether it was inserted now). Returning means committed.
+    Raises Conflict for an event id used by another event, Erased for an erased event.
     """
     try:
         with engine.begin() as connection:
+            gone = connection.execute(sa.select(erased_events.c.event_key).where(
+                erased_events.c.event_key == event_key(row["event_id"], erased_key))).first()
+            if gone is not None:
+                raise Erased(row["event_id"])
             connection.execute(events.insert().values(**row))
         return row, True
     except IntegrityError:
@@ -58,7 +82,7 @@ def record(engine: Engine, row: dict) -> tuple[dict, bool]:
         if stored is None:
             raise
         stored = dict(stored)
-        if any(stored[name] != row[name] for name in SAME_EVENT):
+        if not all(_same(stored, row, name) for name in SAME_EVENT):
             raise Conflict(row["event_id"]) from None
         return stored, False
 
@@ -76,8 +100,15 @@ def sites_of(engine: Engine, consent_id: str) -> list[str]:
                                        .where(events.c.consent_id == consent_id)).scalars())
 
 
-def erase(engine: Engine, consent_id: str) -> int:
+def erase(engine: Engine, consent_id: str, erased_key: bytes) -> int:
+    """Delete the visitor's events and remember their ids (hashed) in one transaction."""
     with engine.begin() as connection:
+        ids = connection.execute(sa.select(events.c.event_id)
+                                 .where(events.c.consent_id == consent_id)).scalars().all()
+        if ids:
+            now = datetime.now(UTC)
+            connection.execute(erased_events.insert(), [
+                {"event_key": event_key(i, erased_key), "erased_at": now} for i in ids])
         return connection.execute(
             events.delete().where(events.c.consent_id == consent_id)).rowcount
 

@@ -48,3 +48,12 @@ events = sa.Table(
     # Exports of every site over a date range.
     sa.Index("ix_consent_events_server_time", "server_time"),
 )
+
+# Events erased at the visitor's request, as keyed hashes of their ids (nothing else kept): a
+# queued copy of an erased event sent again later is refused, not recorded anew.
+erased_events = sa.Table(
+    "erased_events",
+    metadata,
+    sa.Column("event_key", sa.String(64), primary_key=True),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+)

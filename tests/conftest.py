@@ -117,12 +117,9 @@ def db_kind(request) -> str:
     return request.param
 
 
-@pytest.fixture(scope="module")
-def db_url(db_kind, tmp_path_factory):
-    """An empty database per test module: a fresh SQLite file, or a fresh PostgreSQL schema."""
-    if db_kind == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/consents.sqlite3"
-        return
+@contextlib.contextmanager
+def postgres_schema():
+    """A fresh PostgreSQL schema, dropped after; yields its database URL."""
     import uuid
 
     import sqlalchemy as sa
@@ -136,10 +133,22 @@ def db_url(db_kind, tmp_path_factory):
         admin.dispose()
         missing("PostgreSQL on 127.0.0.1:5432")
     separator = "&" if "?" in TEST_DATABASE_URL else "?"
-    yield f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def db_url(db_kind, tmp_path_factory):
+    """An empty database per test module: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    if db_kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/consents.sqlite3"
+        return
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

@@ -103,6 +103,16 @@ CASES = {
         ('name = "KPpay', 1),
         "TOML syntax error at column",
     ),
+    "policy URL on another host": (
+        ('policy_url = "/politique-cookies"', 'policy_url = "//evil.example/x"'),
+        ('policy_url = "//evil', 1),
+        "site.policy_url: expected an http(s) URL or a path starting with '/'",
+    ),
+    "policy URL with a backslash": (
+        ('policy_url = "/politique-cookies"', 'policy_url = "/\\\\evil.example/x"'),
+        ('policy_url = "/\\', 1),
+        "site.policy_url: expected an http(s) URL or a path starting with '/'",
+    ),
     "bad policy URL": (
         ('policy_url = "/politique-cookies"', 'policy_url = "politique"'),
         ('policy_url = "politique"', 1),

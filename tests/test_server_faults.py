@@ -1,0 +1,187 @@
+"""gunicorn and PostgreSQL under faults (issue 18's findings 3, 4, 5 and 8): a frozen database
+answered with a 503 in seconds, bodies bounded in size and time, gunicorn's own errors in JSON,
+and no client address in any log the server wrote."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import TEST_DATABASE_URL
+from .gunicorn_kit import start_gunicorn, stop
+from .relay import Relay
+from .server_helpers import ENDPOINT, event
+
+# Requests come from this loopback address, so that finding it in a log can only mean that
+# a client address was written (gunicorn itself listens on 127.0.0.1).
+CLIENT = "127.0.0.2"
+# The documented bound: a frozen database gets its 503 within this many seconds.
+FROZEN_BOUND = 5.0
+
+
+# The production set-up; what these tests check happens before any database is reached.
+pytestmark = pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def server(db_url, dist_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gunicorn")
+    process, port, access_log = start_gunicorn(db_url, dist_dir, folder)
+    yield port, [access_log, folder / "gunicorn.log"]
+    stop(process)
+
+
+def send(port: int, raw: bytes, timeout: float = 15) -> tuple[int, dict, bytes]:
+    """Raw bytes to the server from CLIENT; the status, headers and body of its answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                  source_address=(CLIENT, 0)) as sock:
+        sock.sendall(raw)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, dict(response.getheaders()), response.read()
+
+
+def post_event(port: int, body: dict | None = None, timeout: float = 15):
+    data = json.dumps(body or event()).encode()
+    return send(port, b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (ENDPOINT.encode(), len(data), data),
+                timeout)
+
+
+def chunked(data: bytes, size: int = 1000) -> bytes:
+    parts = [data[i:i + size] for i in range(0, len(data), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+
+
+def test_chunked_bodies_are_capped_like_the_others(server):
+    port, _ = server
+    head = (b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" % ENDPOINT.encode())
+    body = json.dumps(event()).encode()
+    status, _, answer = send(port, head + chunked(body + b" " * 100_000))
+    assert status == 413, answer
+    assert json.loads(answer)["error"] == "body over 4096 bytes"
+    status, _, answer = send(port, head + chunked(body))
+    assert status == 201, answer
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+    (b"\x00\x01 garbage\r\n\r\n", 400),
+])
+def test_gunicorns_own_errors_are_json_and_log_no_address(server, request_bytes, status):
+    port, logs = server
+    got, headers, answer = send(port, request_bytes)
+    assert got == status
+    assert headers["Content-Type"] == "application/json"
+    assert set(json.loads(answer)) == {"error", "field"}
+    time.sleep(0.3)  # the log line is written after the answer
+    written = "".join(log.read_text() for log in logs)
+    assert "Invalid request from ip=" in written
+    assert CLIENT not in written
+
+
+def test_stalled_bodies_hold_a_thread_for_the_body_timeout_only(server):
+    port, logs = server
+    stalled = []
+    for _ in range(8):  # 2 workers x 4 threads: every thread
+        sock = socket.create_connection(("127.0.0.1", port), source_address=(CLIENT, 0))
+        sock.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                     b"Content-Length: 4000\r\n\r\n0123456789" % ENDPOINT.encode())
+        stalled.append(sock)
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        status, _, answer = post_event(port, timeout=20)
+        waited = time.monotonic() - started
+        assert status == 201, answer
+        # A thread is freed after BODY_TIMEOUT (5 s); the connections one worker took in
+        # wait their turn, so two rounds at most.
+        assert waited < 2 * 5 + 3, f"a valid POST waited {waited:.1f} s behind stalled bodies"
+        print(f"\na POST behind 8 stalled bodies answered in {waited:.1f} s")
+        stalled[0].settimeout(10)
+        first = http.client.HTTPResponse(stalled[0])
+        first.begin()
+        assert first.status == 408
+        assert "body not received" in json.loads(first.read())["error"]
+    finally:
+        for sock in stalled:
+            sock.close()
+    assert CLIENT not in "".join(log.read_text() for log in logs)
+
+
+@pytest.fixture
+def relay():
+    upstream = urlsplit(TEST_DATABASE_URL.replace("postgresql+psycopg", "postgresql"))
+    relay = Relay((upstream.hostname, upstream.port or 5432))
+    yield relay
+    relay.close()
+
+
+def test_a_frozen_database_is_a_503_within_the_bound_then_recovers(db_url, dist_dir, tmp_path,
+                                                                   relay):
+    parts = urlsplit(db_url)
+    through_relay = parts._replace(netloc=f"{parts.username}@127.0.0.1:{relay.port}").geturl()
+    process, port, access_log = start_gunicorn(through_relay, dist_dir, tmp_path)
+    try:
+        # Both workers' pools hold open connections before the freeze.
+        for _ in range(12):
+            assert post_event(port)[0] == 201
+        relay.freeze()
+        waits, statuses = [], []
+        for _ in range(4):
+            started = time.monotonic()
+            status, headers, answer = post_event(port, timeout=30)
+            waits.append(time.monotonic() - started)
+            statuses.append(status)
+            assert status == 503, answer
+            assert headers["Retry-After"].isdigit()
+            assert json.loads(answer)["field"] is None
+        print(f"\nfrozen: statuses {statuses}, seconds to 503: "
+              + ", ".join(f"{w:.2f}" for w in waits))
+        assert max(waits) < FROZEN_BOUND
+        relay.thaw()
+        # No restart: the same processes open fresh connections.
+        after = [post_event(port)[0] for _ in range(6)]
+        print(f"thawed: statuses {after}")
+        assert after == [201] * 6
+    finally:
+        stop(process)
+    written = access_log.read_text() + (tmp_path / "gunicorn.log").read_text()
+    assert CLIENT not in written
+
+
+def test_concurrent_requests_on_a_frozen_database_all_end(db_url, dist_dir, tmp_path, relay):
+    """Eight requests at once on a frozen database: every one ends in time (no thread hangs)."""
+    parts = urlsplit(db_url)
+    through_relay = parts._replace(netloc=f"{parts.username}@127.0.0.1:{relay.port}").geturl()
+    process, port, _ = start_gunicorn(through_relay, dist_dir, tmp_path)
+    try:
+        assert post_event(port)[0] == 201
+        relay.freeze()
+        results: list[tuple[int, float]] = []
+
+        def one():
+            started = time.monotonic()
+            status = post_event(port, timeout=30)[0]
+            results.append((status, time.monotonic() - started))
+
+        threads = [threading.Thread(target=one) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=40)
+        relay.thaw()
+        print(f"\n8 at once on a frozen database: {sorted(results)}")
+        assert [s for s, _ in results] == [503] * 8
+        assert max(w for _, w in results) < 2 * FROZEN_BOUND
+        assert post_event(port)[0] == 201
+    finally:
+        stop(process)

@@ -42,7 +42,9 @@ def render(audit: Audit, findings: list[Finding], declared: Declarations) -> str
                      for r in record.requests],
     } for record in audit.passes]
     return _TEMPLATES.get_template("report.html").render(
-        audit=audit, site=declared.site_id, findings=findings, counts=counts(findings),
+        audit=audit, site=declared.site_id, counts=counts(findings),
+        problems=[f for f in findings if f.kind != "stale"],
+        stale=[f for f in findings if f.kind == "stale"],
         verdict=verdict(findings), passes=passes, labels=PASSES,
         started=iso(audit.started))
 

@@ -109,6 +109,7 @@ def test_the_html_report_holds_the_three_passes_and_their_screenshots(ga):
     for title in ("Before consent", "After refusal", "After acceptance"):
         assert f">{title}</h2>" in html
     assert '<tr class="violation"><td class="kind">violation</td><td>cookie</td>' in html
+    assert "Stale declarations (11)" in html
     assert "Google Analytics" in html
     assert "<script" not in html  # self-contained and inert
 

@@ -55,6 +55,8 @@ def preflight(url: str, timeout: float) -> None:
         raise AuditError(f"{url} answered HTTP {exc.code} {exc.reason}; nothing to audit") \
             from None
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):  # no answer to the connection itself
+            raise AuditError(f"timeout: {url} did not answer within {timeout:g} s") from None
         reason = getattr(exc.reason, "strerror", None) or exc.reason
         raise AuditError(f"cannot reach {url}: {reason}") from None
     except TimeoutError:
@@ -68,7 +70,10 @@ def run(url: str, options: Options, own_hosts: tuple[str, ...] = ()) -> Audit:
     host = urlsplit(url).hostname.lower()
     site = host.removeprefix("www.")
     first_party = sorted({host, site, *(h.lower() for h in options.first_party)})
-    is_first_party = lambda h: any(h == s or h.endswith("." + s) for s in first_party)  # noqa: E731
+
+    def is_first_party(other: str) -> bool:
+        return any(other == s or other.endswith("." + s) for s in first_party)
+
     budget = options.time_limit / len(PASSES)
     pages = [url]
     passes = []

@@ -5,6 +5,10 @@ Subcommands for translators (see translations/README.md):
   update       merge the template into every catalog (new strings empty, changed ones fuzzy)
   init LANG    create LANG's catalog and add LANG to the site's languages
   check        check the site and its catalogs, list every problem; write nothing
+
+And for site owners:
+  audit URL    visit URL in headless Chromium before consent, after a refusal and after
+               acceptance, and judge what it stores and loads against the site file
 """
 
 from __future__ import annotations
@@ -119,7 +123,29 @@ def _parser() -> argparse.ArgumentParser:
                         help="check the site and its catalogs; write nothing")
     commands.add_parser("compile", parents=[common],
                         help="the build itself (texts are compiled into the bundle)")
+    audit = commands.add_parser(
+        "audit", parents=[common],
+        help="what a live site stores and loads before and after consent, against the site file",
+        description="Visit URL in headless Chromium three times with a fresh profile (before "
+                    "any choice, after refusing all, after accepting all) and judge the cookies, "
+                    "storage and third-party requests against the site file. Exit status: 0 no "
+                    "violation, 1 violations, 2 the site could not be audited.")
+    from consent_audit.cli import add_arguments
+
+    add_arguments(audit)
     return parser
+
+
+def _audit(args: argparse.Namespace, site_file: Path, translations: Path) -> int:
+    from consent_audit.cli import UNAUDITED
+    from consent_audit.cli import main as audit
+
+    try:
+        config = load_site(_relative(site_file), translations)
+    except BuildError as exc:
+        _report(exc.problems, "audit failed: the site file")
+        return UNAUDITED
+    return audit(args, config)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     src = getattr(args, "src", ROOT / "banner_src")
     translations = getattr(args, "translations", ROOT / "translations")
     out = getattr(args, "out", ROOT / "dist")
+    if args.command == "audit":
+        return _audit(args, site_file, translations)
     try:
         if args.command == "extract":
             pot = workflow.extract(translations, src)

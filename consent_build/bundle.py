@@ -1,12 +1,12 @@
-"""Compose the widget: its sources, the site's definitions and texts, one minified file.
+"""Compose a site's widget: the compiled code, the site's definitions, its texts and CSS.
 
-The widget core knows nothing of a site: the build hands it `SITE`, `TEXTS`, `PACKS`
-and `CSS` as data inside the bundle's one closure (see banner_src/js/intro.js).
+The widget's code knows nothing of a site: it is compiled once (compiled.py) and the build
+hands it `siteData` (banner_src/js/site.js), the one parameter of the function that wraps it.
 
-A visitor reads one language, so a site with many languages must not ship them all:
-past PACK_AFTER languages, the bundle embeds only the default language's texts and
-each other language becomes a small text pack, `consent.<lang>.<hash>.js`, that
-i18n.js loads (with SRI and the banner's nonce) when that language is wanted.
+A visitor reads one language, so the bundle embeds no texts: each language is a small text
+pack, `consent.<lang>.<hash>.js`, that packs.js loads (with SRI and the banner's nonce)
+before the banner shows, and again when the visitor switches. Embedding a language costs
+every visitor its bytes; `embed` exists so that bench/i18n_sizes.py can measure that.
 """
 
 from __future__ import annotations
@@ -22,21 +22,12 @@ from babel.core import Locale, UnknownLocaleError
 from webassets import Bundle, Environment
 
 from .catalogs import check_catalog
+from .compiled import compiled_code, sources
 from .errors import BuildError, Problem
-from .mangle import mangle
-from .messages import Text, duration_text, rewrite_calls, text_limits, widget_texts
+from .messages import Text, duration_text, text_limits, widget_texts
 from .site_config import SiteConfig
 
-# Concatenation order: an IIFE opened by intro.js and closed by outro.js; the
-# generated data goes right after intro.js so that every module can read it.
-JS_MODULES = ["intro.js", "const.js", "i18n.js", "dom.js", "store.js", "choice.js", "block.js",
-              "send.js", "gcm.js", "focus.js", "layer.js", "prefs.js", "reopen.js", "api.js",
-              "main.js", "outro.js"]
-# Added after i18n.js only for sites whose other languages are text packs.
-PACKS_MODULE = "packs.js"
 CSS_FILES = ["banner.css"]
-# Up to this many languages are all embedded, so that switching is instant (KPpay: fr, en).
-PACK_AFTER = 2
 
 
 @dataclass
@@ -50,59 +41,47 @@ class Widget:
     warnings: list[Problem]
 
 
-def build_widget(config: SiteConfig, src: Path, translations: Path) -> Widget:
-    """Build the minified widget for `config`; raise BuildError on any problem."""
-    js_files = [src / "js" / name for name in JS_MODULES]
-    missing = [p for p in js_files + [src / "css" / n for n in CSS_FILES] if not p.is_file()]
-    if missing:
-        raise BuildError([Problem(str(p), None, "widget source missing") for p in missing])
+def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool = False,
+                 embed: tuple[str, ...] = ()) -> Widget:
+    """Build the minified widget for `config`; raise BuildError on any problem.
 
+    A compiled code older than its sources fails the build; `check` (which writes nothing)
+    only warns, so that translators can check catalogs against sources not yet compiled."""
+    js_files = sources(src)
+    missing = [p for p in [src / "css" / n for n in CSS_FILES] if not p.is_file()]
+    if missing or not js_files:
+        raise BuildError([Problem(str(p), None, "widget source missing")
+                          for p in missing or [src / "js"]])
+    code, stale = compiled_code(src)
     texts = widget_texts(config, js_files)
     limits = text_limits(config, js_files)
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    if stale:
+        (warnings if check and code else problems).append(stale)
     tables: dict[str, list[str]] = {}
     for lang in config.site["languages"]:
         checked = check_catalog(texts, translations, lang, config.site["name"], limits)
         tables[lang] = checked.table
         problems += checked.problems
         warnings += checked.warnings
+    if problems:
+        raise BuildError(problems, warnings)
     index = {text.key: i for i, text in enumerate(texts)}
-    embedded, packs = split_languages(config, tables)
-    if packs:
-        js_files.insert(JS_MODULES.index("i18n.js") + 1, src / "js" / PACKS_MODULE)
+    embedded = {lang: table for lang, table in tables.items() if lang in embed}
+    packs = {lang: pack_script(table) for lang, table in tables.items() if lang not in embed}
 
     with tempfile.TemporaryDirectory(prefix="consent-build-") as tmp:
-        work = Path(tmp)
-        env = Environment(directory=str(work), url="/", cache=False, manifest=False,
+        env = Environment(directory=tmp, url="/", cache=False, manifest=False,
                           auto_build=False, url_expire=False)
         css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
-        digests = {lang: _digest(pack) for lang, pack in packs.items()}
-        data = _data_module(config, index, embedded, digests, css.decode("utf-8"))
-        parts, modules = [], []
-        for path in js_files:
-            source, found = rewrite_calls(path.read_text(encoding="utf-8"), path, index)
-            problems += found
-            parts.append(_write(work / "src" / path.name, source))
-            modules.append((path, source))
-            if path.name == "intro.js":
-                parts.append(_write(work / "src" / "data.js", data))
-        if problems:
-            raise BuildError(problems, warnings)
-        js = _minify(env, "rjsmin", parts, "consent.js")
-    # rjsmin keeps names as written: the modules' own top-level names are shortened here.
-    js = mangle(js.decode("utf-8"), modules).encode("utf-8")
+    digests = {lang: _digest(pack) for lang, pack in packs.items()}
+    data = site_data(config, index, embedded, digests, css.decode("utf-8"))
+    # The compiled code is a module's body: one function makes it a closure (nothing leaks
+    # but window.ConsentBanner) and hands it the site's data.
+    js = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})(" + data
+          + b");\n")
     return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings)
-
-
-def split_languages(config: SiteConfig, tables: dict[str, list[str]]):
-    """The tables embedded in the bundle, and the text pack of each other language."""
-    site = config.site
-    if len(site["languages"]) <= PACK_AFTER:
-        return tables, {}
-    # Every language, the default too, is a pack: a visitor downloads the code and the texts
-    # of one language only, at the cost of one request before the banner shows.
-    return {}, {lang: pack_script(table) for lang, table in tables.items()}
 
 
 def pack_script(table: list[str]) -> bytes:
@@ -133,12 +112,6 @@ def rtl_languages(languages: list[str]) -> list[str]:
     return out
 
 
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def _minify(env: Environment, filters: str, files: list[Path], output: str) -> bytes:
     bundle = Bundle(*[str(f) for f in files], filters=filters, output=output)
     env.add(bundle)
@@ -146,9 +119,10 @@ def _minify(env: Environment, filters: str, files: list[Path], output: str) -> b
     return (Path(env.directory) / output).read_bytes()
 
 
-def _data_module(config: SiteConfig, index: dict[tuple, int], tables: dict[str, list[str]],
-                 packs: dict[str, str], css: str) -> str:
-    """The site as the widget reads it: texts are numbers into each language's table."""
+def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, list[str]],
+              packs: dict[str, str], css: str) -> bytes:
+    """The site as the widget reads it (banner_src/js/site.js): texts are numbers into each
+    language's table."""
     site = config.site
 
     def item(entry: dict) -> dict:
@@ -181,5 +155,4 @@ def _data_module(config: SiteConfig, index: dict[tuple, int], tables: dict[str, 
             for c in config.categories
         ],
     }
-    return (f"var SITE={_dump(data)},TEXTS={_dump(tables)},PACKS={_dump(packs)},"
-            f"CSS={_dump(css)};\n")
+    return _dump({"site": data, "texts": tables, "packs": packs, "css": css}).encode("ascii")

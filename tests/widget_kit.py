@@ -72,9 +72,12 @@ def render_page(name: str) -> str:
 def make_app(state: State) -> Flask:
     app = Flask(__name__, static_folder=None)
 
-    @app.get("/c/consent.js")
-    def bundle():
-        return send_file(state.bundle / "consent.js", mimetype="text/javascript", max_age=0)
+    @app.get("/c/<name>")
+    def bundle(name):
+        # the bundle, and the text packs it loads beside it (consent.<lang>.<hash>.js)
+        if not (name.startswith("consent.") and name.endswith(".js")):
+            abort(404)
+        return send_file(state.bundle / name, mimetype="text/javascript", max_age=0)
 
     @app.get("/p/<name>")
     def page(name):

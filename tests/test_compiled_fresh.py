@@ -1,0 +1,48 @@
+"""The committed compiled widget (banner_src/compiled/) is what banner_src/js/ compiles to
+today, byte for byte; and a site build refuses a compiled code older than its sources."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from consent_build.cli import main
+from consent_build.compiled import artefact, compile_widget
+from consent_build.js_filters import BIN
+
+from .conftest import ROOT, missing
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    if not all((BIN / tool).exists() for tool in ("esbuild", "terser")):
+        missing("esbuild and terser (npm ci in the project's root)")
+    src = tmp_path_factory.mktemp("src") / "banner_src"
+    shutil.copytree(ROOT / "banner_src", src, ignore=shutil.ignore_patterns("compiled"))
+    compile_widget(src)
+    return src
+
+
+def test_committed_compiled_widget_matches_a_fresh_compile(fresh):
+    for committed, made in zip(artefact(ROOT / "banner_src"), artefact(fresh), strict=True):
+        assert committed.read_bytes() == made.read_bytes(), (
+            f"{committed.relative_to(ROOT)} is stale: run `python build.py compile-widget`")
+
+
+def test_compiling_twice_gives_the_same_bytes(fresh):
+    first = [path.read_bytes() for path in artefact(fresh)]
+    compile_widget(fresh)
+    assert [path.read_bytes() for path in artefact(fresh)] == first
+
+
+def test_a_build_refuses_a_compiled_widget_older_than_its_sources(tmp_path, capsys):
+    src = tmp_path / "banner_src"
+    shutil.copytree(ROOT / "banner_src", src)
+    main_js = src / "js" / "main.js"
+    main_js.write_text(main_js.read_text() + "\n// changed\n")
+    assert main(["--src", str(src), "--out", str(tmp_path / "dist")]) == 1
+    err = capsys.readouterr().err
+    assert "banner_src/js/ changed since this was compiled" in err
+    assert "python build.py compile-widget" in err
+    assert not (tmp_path / "dist").exists()

@@ -21,7 +21,7 @@ ESBUILD_FLAGS = ["--bundle", "--format=esm", "--target=es2020", "--charset=ascii
                  "--legal-comments=none", "--log-level=warning"]
 # --module: top-level names are the module's own, so they are shortened too. ASCII output
 # reads right whatever charset the bundle is served with.
-TERSER_FLAGS = ["--module", "--ecma", "2020", "--compress", "passes=2", "--mangle",
+TERSER_FLAGS = ["--module", "--ecma", "2020", "-c", "passes=2", "-m",
                 "--format", "ascii_only=true"]
 
 

@@ -197,8 +197,10 @@ class Widget:
         self.button(label).click()
 
     def text(self, selector: str = "[role=region]") -> str:
-        element = self.find(selector)
-        return self.js("return arguments[0].textContent", element) if element else ""
+        # One call: a language switch may redraw the banner between two (its pack loads).
+        script = ("var h = " + HOST + ", e = h && h.shadowRoot.querySelector(arguments[0]);"
+                  " return e ? e.textContent : '';")
+        return self.js(script, selector)
 
     def focused(self) -> str:
         """Name of what has focus, looking through the shadow root: 'TAG:name'."""

@@ -113,7 +113,7 @@ def rtl_languages(languages: list[str]) -> list[str]:
 
 
 def _minify(env: Environment, filters: str, files: list[Path], output: str) -> bytes:
-    bundle = Bundle(*[str(f) for f in files], filters=filters, output=output)
+    bundle = Bundle(*[str(f.resolve()) for f in files], filters=filters, output=output)
     env.add(bundle)
     bundle.build(force=True)
     return (Path(env.directory) / output).read_bytes()

@@ -22,18 +22,40 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# The project's virtual environment, with the project installed in it.
-# $1: the extras to install ("" or "test").
+# The project's virtual environment with the locked packages of one job, then the project.
+# $1: the job, the name of its lock in requirements/ (demo or test; scripts/lock makes them).
 ensure_venv() {
-  local extras=${1:-}
+  local lock="$ROOT/requirements/$1.txt"
+  [ -f "$lock" ] || die "$lock is missing: run scripts/lock"
   if [ ! -x "$VENV/bin/python" ]; then
     say "creating $VENV"
     python3 -m venv "$VENV" || die "python3 -m venv failed: install Python 3.11+ with venv (Debian: apt-get install python3-venv)"
   fi
-  say "installing the project into $VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" >&2 || true
-  "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}" 2>&1 | grep -v "^WARNING: Location" >&2 || true
-  "$VENV/bin/python" -c "import consent_build, server" || die "the project did not install into $VENV"
+  say "installing requirements/$1.txt (exact versions, hashes checked) into $VENV"
+  pip_quiet install --require-hashes -r "$lock" ||
+    die "installing $lock failed (see above)"
+  # The project itself: its build backend comes from the lock too, hence no isolation.
+  pip_quiet install --no-deps --no-build-isolation -e "$ROOT" || die "the project did not install into $VENV"
+  "$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check >&2; die "the installed packages disagree (pip check)"; }
+}
+
+# A throwaway environment with the newest releases pyproject.toml allows, for one job's extra
+# (scripts/test --latest): VENV points at it for the rest of the script, and it goes at exit.
+ensure_latest_venv() {
+  VENV=$(mktemp -d "${TMPDIR:-/tmp}/consent-latest.XXXXXX")
+  trap 'rm -rf "$VENV"' EXIT
+  say "creating a throwaway environment with the newest allowed releases in $VENV"
+  python3 -m venv "$VENV" || die "python3 -m venv failed"
+  # The newest build backend too, used as the locked one is (no isolation).
+  pip_quiet install --upgrade setuptools &&
+    pip_quiet install --upgrade --no-build-isolation -e "$ROOT[$1]" ||
+    die "installing the newest releases failed (see above)"
+}
+
+# pip in the project's environment, without the notices that say nothing about this project.
+pip_quiet() {
+  "$VENV/bin/python" -m pip -q --disable-pip-version-check "$@" 2>&1 | grep -v "^WARNING: Location" >&2
+  return "${PIPESTATUS[0]}"
 }
 
 # Debian's Chromium and its driver, for the browser tests.

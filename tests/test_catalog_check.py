@@ -56,10 +56,12 @@ ENTRY_CASES = [
      'msgid "%(num)d day"', "placeholders differ in the translation of '%(num)d day': "
      "missing %(num)d"),
     ("plural form missing", 'msgstr[1] "%(num)d ans"\n', "", 'msgid "%(num)d year"',
-     "empty translation for '%(num)d year'"),
+     "'%(num)d year' has 1 plural form, but the header's Plural-Forms says nplurals=2: "
+     "give it msgstr[0] to msgstr[1]"),
     ("plural form added", 'msgstr[1] "%(num)d ans"\n',
      'msgstr[1] "%(num)d ans"\nmsgstr[2] "%(num)d années"\n', 'msgid "%(num)d year"',
-     "cannot read the catalog: msg has more translations than num_plurals of catalog"),
+     "'%(num)d year' has 3 plural forms, but the header's Plural-Forms says nplurals=2: "
+     "give it msgstr[0] to msgstr[1]"),
     ("over its length limit", 'msgstr "Tout accepter"',
      'msgstr "Accepter tous les cookies"', 'msgid "Accept all"',
      "translation of 'Accept all' is 25 characters; its note asks for at most 20"),
@@ -93,9 +95,9 @@ def test_a_missing_entry_names_the_catalog_and_says_what_to_run(translations, ca
 HEADER_CASES = [
     ("bad plural expression", '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"',
      '"Plural-Forms: nplurals=2; plural=(n > );\\n"', "header Plural-Forms: cannot read"),
-    ("wrong number of forms", '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"',
-     '"Plural-Forms: nplurals=3; plural=(n > 1);\\n"',
-     "header Plural-Forms has nplurals=3, but fr has 2 forms"),
+    ("nplurals not a number", '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"',
+     '"Plural-Forms: nplurals=two; plural=(n > 1);\\n"',
+     "header Plural-Forms is 'nplurals=two; plural=(n > 1);'"),
     ("form out of range", '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"',
      '"Plural-Forms: nplurals=2; plural=(n);\\n"',
      "header Plural-Forms: plural='(n)' gives a form outside 0..1 for n=2"),

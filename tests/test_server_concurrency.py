@@ -173,7 +173,10 @@ def test_every_acknowledged_consent_survives_a_kill_9_under_load(db_url, dist_di
     workers = [threading.Thread(target=client, args=(c,)) for c in consent_ids]
     for worker in workers:
         worker.start()
-    time.sleep(1.5)
+    # Kill once the load is under way, not after a fixed time: a busy machine is slower.
+    deadline = time.monotonic() + 30
+    while len(acknowledged) < 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
     try:
         os.killpg(process.pid, signal.SIGKILL)  # master and workers, no shutdown at all
     finally:

@@ -3,10 +3,11 @@
 The widget's code knows nothing of a site: it is compiled once (compiled.py) and the build
 hands it `siteData` (banner_src/js/site.js), the one parameter of the function that wraps it.
 
-A visitor reads one language, so the bundle embeds no texts: each language is a small text
-pack, `consent.<lang>.<hash>.js`, that packs.js loads (with SRI and the banner's nonce)
-before the banner shows, and again when the visitor switches. Embedding a language costs
-every visitor its bytes; `embed` exists so that bench/i18n_sizes.py can measure that.
+A visitor reads one language: the bundle embeds the site's default language, and each other
+language is a small text pack, `consent.<lang>.<hash>.js`, that packs.js loads (with SRI and
+the banner's nonce) before the banner shows when the visitor's language is another, and when
+the visitor switches. A visitor shown the default language downloads one file, and a pack
+that cannot load leaves the banner in the default language.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .catalogs import check_catalog
 from .compiled import compiled_code, sources
 from .errors import BuildError, Problem
 from .messages import Text, duration_text, text_limits, widget_texts
+from .output import hashed_name
 from .site_config import SiteConfig
 
 CSS_FILES = ["banner.css"]
@@ -37,12 +39,13 @@ class Widget:
     js: bytes
     css: bytes
     texts: dict[str, list[str]]
-    packs: dict[str, bytes]  # language -> text pack script, for languages not embedded
+    packs: dict[str, bytes]  # language -> text pack script, for the languages not embedded
     warnings: list[Problem]
+    parts: dict[str, bytes]  # what js is made of, for the size report: code, css, data, texts
 
 
-def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool = False,
-                 embed: tuple[str, ...] = ()) -> Widget:
+def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool = False
+                 ) -> Widget:
     """Build the minified widget for `config`; raise BuildError on any problem.
 
     A compiled code older than its sources fails the build; `check` (which writes nothing)
@@ -68,20 +71,24 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     if problems:
         raise BuildError(problems, warnings)
     index = {text.key: i for i, text in enumerate(texts)}
-    embedded = {lang: table for lang, table in tables.items() if lang in embed}
-    packs = {lang: pack_script(table) for lang, table in tables.items() if lang not in embed}
+    default = config.site["default_language"]
+    embedded = {default: tables[default]}
+    packs = {lang: pack_script(table) for lang, table in tables.items() if lang != default}
 
     with tempfile.TemporaryDirectory(prefix="consent-build-") as tmp:
         env = Environment(directory=tmp, url="/", cache=False, manifest=False,
                           auto_build=False, url_expire=False)
         css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
-    digests = {lang: _digest(pack) for lang, pack in packs.items()}
-    data = site_data(config, index, embedded, digests, css.decode("utf-8"))
+    described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
+    data = site_data(config, index, embedded, described, css.decode("utf-8"))
     # The compiled code is a module's body: one function makes it a closure (nothing leaks
     # but window.ConsentBanner) and hands it the site's data.
     js = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})(" + data
           + b");\n")
-    return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings)
+    parts = {"code": code, "css": css,
+             "data": site_data(config, index, {}, described, ""),
+             "texts": _dump(tables[default]).encode("ascii")}
+    return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings, parts=parts)
 
 
 def pack_script(table: list[str]) -> bytes:
@@ -90,9 +97,11 @@ def pack_script(table: list[str]) -> bytes:
     return f"document.currentScript.t={_dump(table)};\n".encode("ascii")
 
 
-def _digest(data: bytes) -> str:
-    """The base64 SHA-256 of a pack: its SRI value, and (as hex) the hash in its file name."""
-    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+def pack_entry(lang: str, pack: bytes) -> dict:
+    """How the widget finds a pack (packs.js): its file name, as output.py writes it, and its
+    SRI. SHA-256 is a valid SRI hash, shorter than the manifest's SHA-384."""
+    digest = base64.b64encode(hashlib.sha256(pack).digest()).decode("ascii")
+    return {"file": hashed_name(pack, stem=f"consent.{lang}"), "integrity": f"sha256-{digest}"}
 
 
 def _dump(value) -> str:
@@ -120,7 +129,7 @@ def _minify(env: Environment, filters: str, files: list[Path], output: str) -> b
 
 
 def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, list[str]],
-              packs: dict[str, str], css: str) -> bytes:
+              packs: dict[str, dict], css: str) -> bytes:
     """The site as the widget reads it (banner_src/js/site.js): texts are numbers into each
     language's table."""
     site = config.site

@@ -21,7 +21,7 @@ def test_build_writes_hashed_stable_compressed_and_manifest(dist_dir):
     files = sorted(p.name for p in (dist_dir / "kppay").iterdir())
     manifest = json.loads((dist_dir / "kppay" / "manifest.json").read_text())
     hashed = manifest["files"]["consent.js"]["file"]
-    packs = [manifest["files"][f"consent.{lang}.js"]["file"] for lang in ("fr", "en")]
+    packs = [manifest["files"]["consent.en.js"]["file"]]  # French, the default, is embedded
     assert files == sorted([name + suffix for name in [hashed, "consent.js", *packs]
                             for suffix in ("", ".gz", ".br")] + ["manifest.json"])
     assert manifest["site"] == "kppay"
@@ -57,16 +57,15 @@ def test_compressed_siblings_decompress_to_the_file_and_sizes_are_true(dist_dir)
     }
 
 
-def test_each_language_is_a_pack_and_no_source_msgid_ships(dist_dir):
+def test_the_default_language_is_embedded_the_other_a_pack_and_no_source_msgid_ships(dist_dir):
     site = dist_dir / "kppay"
     manifest = json.loads((site / "manifest.json").read_text())
     js = (site / "consent.js").read_text(encoding="ascii")
-    fr, en = ((site / manifest["files"][f"consent.{lang}.js"]["file"]).read_text(encoding="ascii")
-              for lang in ("fr", "en"))
-    assert "Tout accepter" in fr and "Accept all" in en
-    assert "Tout accepter" not in js and "Accept all" not in js  # one language per visitor
+    en = (site / manifest["files"]["consent.en.js"]["file"]).read_text(encoding="ascii")
+    assert "Accept all" in en and "Tout accepter" not in en
+    assert "Tout accepter" in js and "Accept all" not in js  # one language per visitor
     # French accents are escaped so the file reads right whatever charset it is served with.
-    assert "Cookies de r\\u00e9seaux sociaux" in fr
+    assert "Cookies de r\\u00e9seaux sociaux" in js
     # Source comments and the msgids of _() calls are gone: only the tables remain.
     assert "TRANSLATORS" not in js
     assert '_("' not in js
@@ -146,6 +145,4 @@ def test_site_option_builds_another_site_beside_kppay(tmp_path):
     assert main(["--site", str(other), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["boutique", "kppay"]
     js = (out / "boutique" / "consent.js").read_text()
-    manifest = json.loads((out / "boutique" / "manifest.json").read_text())
-    fr = (out / "boutique" / manifest["files"]["consent.fr.js"]["file"]).read_text()
-    assert '"id":"boutique"' in js and "Les cookies sur Boutique" in fr
+    assert '"id":"boutique"' in js and "Les cookies sur Boutique" in js  # French is embedded

@@ -1,5 +1,6 @@
-"""One language per visitor: every language is a text pack loaded on demand, so one visitor
-downloads the code and the texts of one language, whatever the site's number of languages."""
+"""One language per visitor: the site's default language is embedded in the bundle, every
+other language is a text pack loaded on demand, so one visitor downloads the code and the
+texts of one language, whatever the site's number of languages."""
 from __future__ import annotations
 
 import base64
@@ -28,29 +29,32 @@ def ten(tmp_path_factory):
     return build_languages(tmp_path_factory.mktemp("ten"), TEN)
 
 
-def test_kppay_embeds_no_language_and_has_one_pack_each(dist_dir):
+def test_kppay_embeds_french_and_has_one_pack_for_english(dist_dir):
     js = (dist_dir / "kppay" / "consent.js").read_text(encoding="ascii")
     data = data_of(js)
-    assert data["TEXTS"] == {} and sorted(data["PACKS"]) == ["en", "fr"]
+    assert sorted(data["TEXTS"]) == ["fr"] and sorted(data["PACKS"]) == ["en"]
     assert "rtl" not in data["SITE"]
     assert sorted(p.name.split(".")[1] for p in (dist_dir / "kppay").glob("consent.*.*.js")
-                  ) == ["en", "fr"]
+                  ) == ["en"]
 
 
-def test_ten_languages_are_ten_packs_and_the_bundle_embeds_none(ten):
+def test_ten_languages_are_the_default_embedded_and_nine_packs(ten):
     out, result = ten
     folder = out / "kppay"
     data = data_of((folder / "consent.js").read_text(encoding="ascii"))
-    assert data["TEXTS"] == {}
-    assert sorted(data["PACKS"]) == sorted(TEN)
+    assert data["TEXTS"] == {"fr": result["texts"]["fr"]}
+    assert sorted(data["PACKS"]) == sorted(set(TEN) - {"fr"})
     assert data["SITE"]["rtl"] == ["ar"]
     manifest = json.loads((folder / "manifest.json").read_text())
-    for lang, digest in data["PACKS"].items():
+    assert "consent.fr.js" not in manifest["files"]
+    for lang, pack_entry in data["PACKS"].items():
         entry = manifest["files"][f"consent.{lang}.js"]
         pack = (folder / entry["file"]).read_bytes()
-        # the name i18n.js derives from the digest, the SRI it sets, the sizes served
-        assert base64.b64decode(digest) == hashlib.sha256(pack).digest()
+        # the file packs.js loads and the SRI it sets; the sizes served
+        assert pack_entry["file"] == entry["file"]
         assert entry["file"] == f"consent.{lang}.{hashlib.sha256(pack).hexdigest()[:12]}.js"
+        digest = base64.b64encode(hashlib.sha256(pack).digest()).decode()
+        assert pack_entry["integrity"] == f"sha256-{digest}"
         assert entry["integrity"] == sri(pack) and entry["bytes"] == sizes(pack)
         assert (folder / (entry["file"] + ".br")).is_file()
         assert (folder / (entry["file"] + ".gz")).is_file()
@@ -65,4 +69,5 @@ def test_one_visitor_of_a_ten_language_site_stays_under_the_budget(ten, lang):
     # Figures with distinct texts per language: bench/i18n_sizes.py
     _, result = ten
     bundle = sizes(result["js"])["brotli"]
-    assert bundle + sizes(result["packs"][lang])["brotli"] <= BUDGET
+    pack = result["packs"].get(lang)  # none for French, the default: it is in the bundle
+    assert bundle + (sizes(pack)["brotli"] if pack else 0) <= BUDGET

@@ -41,6 +41,7 @@ class State:
     bundle: Path
     status: int = 201  # what the consent endpoint answers
     events: list = field(default_factory=list)  # (headers, body text, status) per POST
+    packs_missing: bool = False  # every text pack (consent.<lang>.<hash>.js) answers 404
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -76,6 +77,8 @@ def make_app(state: State) -> Flask:
     def bundle(name):
         # the bundle, and the text packs it loads beside it (consent.<lang>.<hash>.js)
         if not (name.startswith("consent.") and name.endswith(".js")):
+            abort(404)
+        if state.packs_missing and name.count(".") == 3:
             abort(404)
         return send_file(state.bundle / name, mimetype="text/javascript", max_age=0)
 
@@ -156,6 +159,7 @@ class Widget:
     def reset(self) -> None:
         state = self.server.state
         state.bundle, state.status = self.dist_dir / "kppay", 201
+        state.packs_missing = False
         with state.lock:
             state.events.clear()
         self.driver.get(self.server.url + "/blank")

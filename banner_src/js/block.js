@@ -2,7 +2,7 @@
    <iframe data-consent=… data-src=…> stay inert until their category is granted, then run
    once, in document order, without a reload. */
 import { isGranted, markRan, setChoices } from "./consent.js";
-import { BLOCKED_SELECTOR, CATEGORY_ATTRIBUTE, OWN_SCRIPT } from "./constants.js";
+import { BLOCKED_SELECTOR, CATEGORY_ATTRIBUTE, SCRIPT_NONCE } from "./constants.js";
 import { deleteCategoryCookies } from "./cookies.js";
 import { button, element, safe, shadowRoot } from "./dom.js";
 import { _, tagLanguage } from "./i18n.js";
@@ -32,7 +32,7 @@ export const scan = (node) => {
 const runGranted = () => {
   while (!loading && toRun[0]) {
     const inert = toRun.shift(), script = document.createElement("script");
-    const nonce = inert.nonce || OWN_SCRIPT && OWN_SCRIPT.nonce;
+    const nonce = inert.nonce || SCRIPT_NONCE;
     for (const attribute of inert.attributes) script.setAttribute(attribute.name, attribute.value);
     if (inert.dataset.type) script.type = inert.dataset.type;
     else script.removeAttribute("type");

@@ -4,7 +4,7 @@
 
    The choice is kept in one first-party cookie with the contract's own keys, so that it is
    also what get() returns and the core of the event sent. */
-import { DAY_MS, GPC, toHex } from "./constants.js";
+import { DAY_MS, GPC } from "./constants.js";
 import { readCookies, setCookie } from "./cookies.js";
 import { safe } from "./dom.js";
 import { categories, SITE } from "./site.js";
@@ -21,7 +21,9 @@ let seenChoice = null; // whatever the cookie held, even stale: keeps the consen
 const subscribers = [];
 const ranOnThisPage = {}; // categories whose scripts or frames already ran
 
-export const randomHex = () => toHex(crypto.getRandomValues(new Uint8Array(16)));
+/* 128 random bits as lower-case hex: the consent and event ids. */
+export const randomHex = () => Array.from(crypto.getRandomValues(new Uint8Array(16)),
+  (byte) => (byte + 256).toString(16).slice(1)).join("");
 
 /* A subscriber that throws stops neither the others nor the decision. */
 export const subscribe = (fn) => subscribers.push(safe(fn));

@@ -9,8 +9,12 @@ export const QUEUE_KEY = "consent_banner_queue";
 export const REFUSED_KEY = "consent_banner_refused";
 export const DAY_MS = 864e5;
 export const QUEUE_KEEP_MS = 30 * DAY_MS;
-export const OWN_SCRIPT = document.currentScript;
+const OWN_SCRIPT = document.currentScript; // null if the banner was not loaded by a <script>
+export const SCRIPT_NONCE = OWN_SCRIPT && OWN_SCRIPT.nonce;
 export const GPC = navigator.globalPrivacyControl === true;
 
-/* Bytes as lower-case hex: the consent and event ids, and the text packs' file names. */
-export const toHex = (bytes) => Array.from(bytes, (byte) => (byte + 256).toString(16).slice(1)).join("");
+/* An attribute of the banner's own tag: data-lang, data-button. */
+export const scriptAttribute = (name) => OWN_SCRIPT && OWN_SCRIPT.getAttribute(name);
+
+/* A path relative to the banner's own script (the endpoint, the text packs). */
+export const resolveUrl = (path) => new URL(path, OWN_SCRIPT && OWN_SCRIPT.src || location.href).href;

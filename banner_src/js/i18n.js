@@ -1,15 +1,16 @@
 /* Texts and language. The build replaces each call of _ or pgettext on string literals by
    _(n), n being the text's place in the tables, so no source text ships. TEXTS holds the
-   languages already loaded; the others are text packs (packs.js), so a visitor downloads
-   the texts of the language they are shown. */
-import { OWN_SCRIPT } from "./constants.js";
+   languages at hand: the site's default, embedded, and any pack loaded since (packs.js), so
+   that a visitor downloads the texts of the language they are shown. */
+import { scriptAttribute } from "./constants.js";
 import { loadPack } from "./packs.js";
-import { PACKS, SITE, TEXTS } from "./site.js";
+import { SITE, TEXTS } from "./site.js";
 
 export let lang = SITE.lang;
 const languageListeners = []; // what redraws itself after the visitor's switch
 
-export const _ = (n) => (TEXTS[lang] || TEXTS[SITE.lang])[n];
+// `lang` is only ever a language whose texts are at hand.
+export const _ = (n) => TEXTS[lang][n];
 
 /* The site language that serves `code` (a BCP 47 tag or a site code): exact first, then
    the primary language, so that fr-TG gives fr and pt-PT gives pt_BR if that is all. */
@@ -30,15 +31,16 @@ const rememberLanguage = (code) => {
 
 /* The language to show: the data-lang of the banner's tag (a fixed page, e.g. the
    preview), the visitor's own switch, the page's <html lang>, the browser's, the default. */
-const wantedLanguage = () => [OWN_SCRIPT && OWN_SCRIPT.getAttribute("data-lang"), rememberLanguage(),
+const wantedLanguage = () => [scriptAttribute("data-lang"), rememberLanguage(),
   document.documentElement.lang, ...navigator.languages].map(siteLanguageFor).find(Boolean) || SITE.lang;
 
+/* Show `code` once its texts are at hand; if its pack cannot load, stay as we are. */
 const useLanguage = (code, done) => {
   const go = () => {
     if (TEXTS[code]) lang = code;
     done();
   };
-  TEXTS[code] || !PACKS[code] ? go() : loadPack(code, go);
+  TEXTS[code] ? go() : loadPack(code, go);
 };
 
 /* Run `done` once the visitor's language can be shown. */

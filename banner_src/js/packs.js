@@ -1,24 +1,24 @@
-/* Text packs: every language's texts are a small script of their own, loaded when that
-   language is wanted, so that a visitor downloads the texts of one language. */
-import { OWN_SCRIPT, toHex } from "./constants.js";
+/* Text packs: the site's default language is embedded in the bundle; each other language is
+   a small script of its own, loaded when the visitor is shown it or switches to it. */
+import { resolveUrl, SCRIPT_NONCE } from "./constants.js";
 import { safe } from "./dom.js";
-import { PACKS, SITE, TEXTS } from "./site.js";
+import { PACKS, TEXTS } from "./site.js";
 
-/* PACKS[code] is the pack's SHA-256 in base64, for SRI; its file name carries the first
-   12 hex digits of the same hash. The pack hands its table to the <script> element that
-   loaded it (document.currentScript.t), so that it needs no global name. */
+/** @typedef {{file: string, integrity: string}} Pack
+    file: its hashed name, beside the bundle; integrity: its SRI (sha256). */
+
+/* The pack hands its table to the <script> element that loaded it (document.currentScript.t),
+   so that it needs no global name. `done` runs either way: a pack that cannot load (blocked,
+   offline, 404) leaves TEXTS without it, and the banner shows the default language. */
 export const loadPack = (code, done) => {
-  const digest = atob(PACKS[code]), script = document.createElement("script");
-  const name = "consent." + code + "." + toHex(Array.from(digest.slice(0, 6), (c) => c.charCodeAt(0))) + ".js";
-  script.src = new URL(name, (OWN_SCRIPT && OWN_SCRIPT.src) || location.href).href;
-  script.integrity = "sha256-" + PACKS[code];
+  const pack = PACKS[code], script = document.createElement("script");
+  script.src = resolveUrl(pack.file);
+  script.integrity = pack.integrity;
   script.crossOrigin = "anonymous";
-  if (OWN_SCRIPT && OWN_SCRIPT.nonce) script.nonce = OWN_SCRIPT.nonce;
+  if (SCRIPT_NONCE) script.nonce = SCRIPT_NONCE;
   script.onload = script.onerror = safe(() => {
     script.remove();
     if (script.t) TEXTS[code] = script.t;
-    // A pack that fails to load falls back on the default language's, once.
-    else if (code != SITE.lang && !TEXTS[SITE.lang]) return loadPack(SITE.lang, done);
     done();
   });
   document.head.append(script);

@@ -5,7 +5,7 @@
    unknown site or revision, an origin it does not allow): sending it again would change
    nothing, so it leaves the queue, and the visitor is not shown a consent reference the
    server refused (see wasRefused). */
-import { GPC, OWN_SCRIPT, QUEUE_KEEP_MS, QUEUE_KEY, REFUSED_KEY } from "./constants.js";
+import { GPC, QUEUE_KEEP_MS, QUEUE_KEY, REFUSED_KEY, resolveUrl } from "./constants.js";
 import { randomHex } from "./consent.js";
 import { safe } from "./dom.js";
 import { lang } from "./i18n.js";
@@ -13,8 +13,6 @@ import { SITE } from "./site.js";
 
 const inFlight = {};
 let retryTimer;
-
-const endpointUrl = () => new URL(SITE.endpoint, OWN_SCRIPT && OWN_SCRIPT.src || location.href).href;
 
 /* Storage may be blocked (sandboxed frames, some settings): then nothing waits. */
 const read = (key) => {
@@ -60,7 +58,7 @@ const post = (event) => {
       retryTimer = setTimeout(safe(flush), wait + 50);
     }
   };
-  fetch(endpointUrl(), {
+  fetch(resolveUrl(SITE.endpoint), {
     method: "POST", body: JSON.stringify(event), keepalive: true, credentials: "omit",
     headers: { "Content-Type": "text/plain;charset=UTF-8" }
   }).then(safe((response) => done(response.status)), safe(() => done(0)));
@@ -70,7 +68,7 @@ const post = (event) => {
    (false), a keepalive fetch is tried. Either way it stays queued until an answer is seen. */
 export const leave = () => {
   for (const entry of loadQueue()) {
-    inFlight[entry.e.event_id] || navigator.sendBeacon(endpointUrl(),
+    inFlight[entry.e.event_id] || navigator.sendBeacon(resolveUrl(SITE.endpoint),
       new Blob([JSON.stringify(entry.e)], { type: "text/plain;charset=UTF-8" })) || post(entry.e);
   }
 };

@@ -55,7 +55,7 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     if missing or not js_files:
         raise BuildError([Problem(str(p), None, "widget source missing")
                           for p in missing or [src / "js"]])
-    code, stale = compiled_code(src)
+    code, names, stale = compiled_code(src)
     texts = widget_texts(config, js_files)
     limits = text_limits(config, js_files)
     problems: list[Problem] = []
@@ -80,13 +80,13 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
                           auto_build=False, url_expire=False)
         css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
     described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
-    data = site_data(config, index, embedded, described, css.decode("utf-8"))
+    data = site_data(config, index, embedded, described, css.decode("utf-8"), names)
     # The compiled code is a module's body: one function makes it a closure (nothing leaks
     # but window.ConsentBanner) and hands it the site's data.
     js = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})(" + data
           + b");\n")
     parts = {"code": code, "css": css,
-             "data": site_data(config, index, {}, described, ""),
+             "data": site_data(config, index, {}, described, "", names),
              "texts": _dump(tables[default]).encode("ascii")}
     return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings, parts=parts)
 
@@ -129,39 +129,43 @@ def _minify(env: Environment, filters: str, files: list[Path], output: str) -> b
 
 
 def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, list[str]],
-              packs: dict[str, dict], css: str) -> bytes:
+              packs: dict[str, dict], css: str, names: dict[str, str]) -> bytes:
     """The site as the widget reads it (banner_src/js/site.js): texts are numbers into each
-    language's table."""
+    language's table. Field names are the widget's own, shortened as the compiler shortened
+    them in its code (`names`, recorded in widget.json); maps keyed by language stay as they
+    are."""
     site = config.site
 
-    def item(entry: dict) -> dict:
-        out = {"name": entry["name"], "provider": entry["provider"],
-               "purpose": index[Text(entry["purpose"]).key],
-               "duration": index[duration_text(entry["duration"]).key]}
-        if "cookies" in entry:
-            out["cookies"] = entry["cookies"]
-        return out
+    def record(**fields) -> dict:
+        return {names.get(name, name): value for name, value in fields.items()
+                if value is not None}
 
-    data = {
-        "id": site["id"],
-        "name": site["name"],
-        "policy": site["policy_url"],
-        "revision": site["revision"],
-        "lifetime": site["lifetime_days"],
-        "languages": site["languages"],
-        "lang": site["default_language"],
-        "endpoint": site["endpoint"],
-        "cookie": site["cookie_name"],
-        **({"rtl": rtl} if (rtl := rtl_languages(site["languages"])) else {}),
-        "categories": [
+    def item(entry: dict) -> dict:
+        return record(name=entry["name"], provider=entry["provider"],
+                      purpose=index[Text(entry["purpose"]).key],
+                      duration=index[duration_text(entry["duration"]).key],
+                      cookies=entry.get("cookies"))
+
+    data = record(
+        id=site["id"],
+        policy=site["policy_url"],
+        revision=site["revision"],
+        lifetime=site["lifetime_days"],
+        languages=site["languages"],
+        defaultLanguage=site["default_language"],
+        endpoint=site["endpoint"],
+        cookieName=site["cookie_name"],
+        rtl=rtl_languages(site["languages"]) or None,
+        categories=[
             # The widget shows and deletes cookies and services alike: one list, `items`;
-            # `required` only where true. Every byte counts against the 7 KiB budget.
-            {"id": c["id"], **({"required": True} if c["required"] else {}),
-             "title": index[Text(c["title"]).key],
-             "description": index[Text(c["description"]).key],
-             "consentMode": c["consent_mode"],
-             "items": [item(x) for x in c["cookies"] + c["services"]]}
+            # `required` only where true.
+            record(id=c["id"], required=c["required"] or None,
+                   title=index[Text(c["title"]).key],
+                   description=index[Text(c["description"]).key],
+                   consentMode=c["consent_mode"],
+                   items=[item(x) for x in c["cookies"] + c["services"]])
             for c in config.categories
         ],
-    }
-    return _dump({"site": data, "texts": tables, "packs": packs, "css": css}).encode("ascii")
+    )
+    packs = {lang: record(**entry) for lang, entry in packs.items()}
+    return _dump(record(site=data, texts=tables, packs=packs, css=css)).encode("ascii")

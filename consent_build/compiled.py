@@ -60,6 +60,7 @@ def compile_widget(src: Path) -> Path:
             raise BuildError(problems)
         env = Environment(directory=str(work), url="/", cache=False, manifest=False,
                           auto_build=False, url_expire=False)
+        env.config["TERSER_NAME_CACHE"] = str(work / "names.json")
         bundle = Bundle(str(work / ENTRY), filters="esbuild,terser", output="widget.min.js")
         env.add(bundle)
         try:
@@ -68,12 +69,15 @@ def compile_widget(src: Path) -> Path:
             raise BuildError([Problem("esbuild", None, str(exc).replace(tmp, str(src / "js")))]
                              ) from None
         code = (work / "widget.min.js").read_bytes()
+        properties = js_filters.shortened_properties(work / "names.json")
     code_file, record_file = artefact(src)
     code_file.parent.mkdir(exist_ok=True)
     code_file.write_bytes(code)
     record = {"sources_sha256": inputs_hash(js_files),
               "compilers": {tool: _version(tool) for tool in ("esbuild", "terser")},
-              "messages": len(index)}
+              "messages": len(index),
+              # how the site data's fields are named in the code: bundle.site_data uses it
+              "properties": properties}
     record_file.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return code_file
 
@@ -84,14 +88,16 @@ def _version(tool: str) -> str:
     return found.stdout.strip()
 
 
-def compiled_code(src: Path) -> tuple[bytes, Problem | None]:
-    """The committed compiled code, and a problem when it is missing or older than src/js/."""
+def compiled_code(src: Path) -> tuple[bytes, dict[str, str], Problem | None]:
+    """The committed compiled code, the short names it gives the site data's fields, and a
+    problem when it is missing or older than src/js/."""
     code_file, record_file = artefact(src)
     fix = "run `npm ci` then `python build.py compile-widget`, and commit banner_src/compiled/"
     if not code_file.is_file() or not record_file.is_file():
-        return b"", Problem(str(code_file), None, f"the compiled widget is missing: {fix}")
+        return b"", {}, Problem(str(code_file), None, f"the compiled widget is missing: {fix}")
     record = json.loads(record_file.read_text(encoding="utf-8"))
+    names = record.get("properties", {})
     if record.get("sources_sha256") != inputs_hash(sources(src)):
-        return code_file.read_bytes(), Problem(
+        return code_file.read_bytes(), names, Problem(
             str(code_file), None, f"banner_src/js/ changed since this was compiled: {fix}")
-    return code_file.read_bytes(), None
+    return code_file.read_bytes(), names, None

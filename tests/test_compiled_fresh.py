@@ -3,13 +3,16 @@ today, byte for byte; and a site build refuses a compiled code older than its so
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 
 import pytest
 
 from consent_build.cli import main
 from consent_build.compiled import artefact, compile_widget
-from consent_build.js_filters import BIN
+from consent_build.js_filters import BIN, INTERNAL_PROPERTIES
+from server.payload import FIELDS
 
 from .conftest import ROOT, missing
 
@@ -46,3 +49,22 @@ def test_a_build_refuses_a_compiled_widget_older_than_its_sources(tmp_path, caps
     assert "banner_src/js/ changed since this was compiled" in err
     assert "python build.py compile-widget" in err
     assert not (tmp_path / "dist").exists()
+
+
+def test_only_internal_names_are_shortened_and_the_site_data_uses_them(dist_dir):
+    """Property mangling shortens the site data's fields and a change's, nothing a page, a
+    stylesheet or the server can see; the build names the data's fields as the code does."""
+    record = json.loads(artefact(ROOT / "banner_src")[1].read_text(encoding="utf-8"))
+    names = record["properties"]
+    assert set(names) == set(INTERNAL_PROPERTIES) and len(set(names.values())) == len(names)
+    public = {"ConsentBanner", "get", "granted", "show", "acceptAll", "refuseAll", "set", "on"}
+    assert not set(names) & (public | set(FIELDS) | {"e", "n", "a", "t"})  # the queue, a pack
+    code = (ROOT / "banner_src" / "compiled" / "widget.js").read_text(encoding="ascii")
+    for method in public - {"ConsentBanner"}:
+        assert f"{method}:" in code  # window.ConsentBanner's methods keep their names
+    js = (dist_dir / "kppay" / "consent.js").read_text(encoding="ascii")
+    data = json.loads(re.search(r"\}\)\((\{.*\})\);\n$", js).group(1))
+    site = data["site"]
+    assert site["id"] == "kppay" and site[names["cookieName"]] == "consent_banner"
+    assert [c["id"] for c in site[names["categories"]]][0] == "essential"
+    assert "categories" not in js and "consentMode" not in js

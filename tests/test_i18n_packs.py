@@ -12,15 +12,32 @@ import pytest
 
 from consent_build.output import sizes, sri
 
+from .conftest import ROOT
 from .i18n_sites import TEN, build_languages
 
+MAPS = {"texts", "packs"}  # keyed by language
 BUDGET = 7 * 1024  # brotli bytes one visitor downloads (DESIGN.md, size bar)
 
 
 def data_of(js: str) -> dict:
-    """SITE, TEXTS and PACKS as the bundle holds them (the argument of its one function)."""
+    """SITE, TEXTS and PACKS as the bundle holds them (the argument of its one function),
+    with the fields' long names (the compiled code's short ones are in widget.json)."""
     found = re.search(r"\}\)\((\{\"site\".*\})\);\n$", js)
-    data = json.loads(found.group(1))
+    record = json.loads((ROOT / "banner_src" / "compiled" / "widget.json").read_text())
+    long_names = {short: name for name, short in record["properties"].items()}
+
+    def readable(value, is_record=True):
+        if isinstance(value, list):
+            return [readable(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, field in value.items():  # a record's fields are renamed, a language is not
+            name = long_names.get(key, key) if is_record else key
+            out[name] = readable(field, not is_record or name not in MAPS)
+        return out
+
+    data = readable(json.loads(found.group(1)))
     return {"SITE": data["site"], "TEXTS": data["texts"], "PACKS": data["packs"]}
 
 

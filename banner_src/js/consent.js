@@ -33,7 +33,7 @@ export const markRan = (id) => ranOnThisPage[id] = true;
 /* An unreadable cookie is no choice at all: never a crash. */
 export const readChoice = () => {
   try {
-    seenChoice = JSON.parse(decodeURIComponent(readCookies()[SITE.cookie]));
+    seenChoice = JSON.parse(decodeURIComponent(readCookies()[SITE.cookieName]));
     if (!/^[0-9a-f]{32}$/.test(seenChoice.consent_id) || !seenChoice.choices) seenChoice = null;
   } catch {
     seenChoice = null;
@@ -56,7 +56,7 @@ const decide = (wanted, action) => {
   }
   choice = seenChoice = { consent_id: previous ? previous.consent_id : randomHex(), revision: SITE.revision,
     client_time: new Date().toISOString(), choices };
-  setCookie(SITE.cookie, encodeURIComponent(JSON.stringify(choice)), SITE.lifetime * 86400);
+  setCookie(SITE.cookieName, encodeURIComponent(JSON.stringify(choice)), SITE.lifetime * 86400);
   const change = { choice, action: withdrawn[0] ? "withdraw" : action, withdrawn,
     reloadNeeded: withdrawn.some((category) => ranOnThisPage[category.id]) };
   for (const fn of subscribers) fn(change);

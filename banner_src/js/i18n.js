@@ -6,7 +6,7 @@ import { scriptAttribute } from "./constants.js";
 import { loadPack } from "./packs.js";
 import { SITE, TEXTS } from "./site.js";
 
-export let lang = SITE.lang;
+export let lang = SITE.defaultLanguage;
 const languageListeners = []; // what redraws itself after the visitor's switch
 
 // `lang` is only ever a language whose texts are at hand.
@@ -24,15 +24,15 @@ const siteLanguageFor = (code) => {
    blocked (sandboxed frames, some settings): then nothing is remembered. */
 const rememberLanguage = (code) => {
   try {
-    if (code) localStorage.setItem(SITE.cookie + ".lang", code);
-    return localStorage.getItem(SITE.cookie + ".lang");
+    if (code) localStorage.setItem(SITE.cookieName + ".lang", code);
+    return localStorage.getItem(SITE.cookieName + ".lang");
   } catch {}
 };
 
 /* The language to show: the data-lang of the banner's tag (a fixed page, e.g. the
    preview), the visitor's own switch, the page's <html lang>, the browser's, the default. */
 const wantedLanguage = () => [scriptAttribute("data-lang"), rememberLanguage(),
-  document.documentElement.lang, ...navigator.languages].map(siteLanguageFor).find(Boolean) || SITE.lang;
+  document.documentElement.lang, ...navigator.languages].map(siteLanguageFor).find(Boolean) || SITE.defaultLanguage;
 
 /* Show `code` once its texts are at hand; if its pack cannot load, stay as we are. */
 const useLanguage = (code, done) => {

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,32 @@ def pack_entry(lang: str, pack: bytes) -> dict:
     return {"file": hashed_name(pack, stem=f"consent.{lang}"), "integrity": f"sha256-{digest}"}
 
 
+# A key a JavaScript object literal may hold unquoted (reserved words included, since ES5).
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+# In a literal js_literal wrote: a string (skipped), or a bare key before its colon.
+_STRING_OR_KEY = re.compile(r'"(?:[^"\\]|\\.)*"|([A-Za-z_$][A-Za-z0-9_$]*)(?=:)')
+
+
+def js_literal(value) -> str:
+    """`value` as a JavaScript expression: JSON, but with the object keys that are
+    identifiers unquoted, since the site's data is code here (two bytes a key)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(
+            f"{key if _IDENTIFIER.match(key) else _dump(key)}:{js_literal(item)}"
+            for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(js_literal(item) for item in value) + "]"
+    return _dump(value)
+
+
+def read_site_data(js: str) -> dict:
+    """The site data a built bundle holds (the argument of its one function), as written by
+    site_data: for the tests and benchmarks, which read what the widget reads."""
+    literal = js[js.rindex("})({") + 3:js.rindex(");")]
+    return json.loads(_STRING_OR_KEY.sub(
+        lambda m: m.group(0) if m.group(1) is None else f'"{m.group(1)}"', literal))
+
+
 def _dump(value) -> str:
     # ASCII-only output: a bundle served without a charset still reads right on any page.
     return json.dumps(value, separators=(",", ":"))
@@ -168,4 +195,4 @@ def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, lis
         ],
     )
     packs = {lang: record(**entry) for lang, entry in packs.items()}
-    return _dump(record(site=data, texts=tables, packs=packs, css=css)).encode("ascii")
+    return js_literal(record(site=data, texts=tables, packs=packs, css=css)).encode("ascii")

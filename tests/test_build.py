@@ -145,4 +145,4 @@ def test_site_option_builds_another_site_beside_kppay(tmp_path):
     assert main(["--site", str(other), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["boutique", "kppay"]
     js = (out / "boutique" / "consent.js").read_text()
-    assert '"id":"boutique"' in js and "Les cookies sur Boutique" in js  # French is embedded
+    assert 'id:"boutique"' in js and "Les cookies sur Boutique" in js  # French is embedded

@@ -4,11 +4,11 @@ today, byte for byte; and a site build refuses a compiled code older than its so
 from __future__ import annotations
 
 import json
-import re
 import shutil
 
 import pytest
 
+from consent_build.bundle import read_site_data
 from consent_build.cli import main
 from consent_build.compiled import artefact, compile_widget
 from consent_build.js_filters import BIN, INTERNAL_PROPERTIES
@@ -63,7 +63,7 @@ def test_only_internal_names_are_shortened_and_the_site_data_uses_them(dist_dir)
     for method in public - {"ConsentBanner"}:
         assert f"{method}:" in code  # window.ConsentBanner's methods keep their names
     js = (dist_dir / "kppay" / "consent.js").read_text(encoding="ascii")
-    data = json.loads(re.search(r"\}\)\((\{.*\})\);\n$", js).group(1))
+    data = read_site_data(js)
     site = data["site"]
     assert site["id"] == "kppay" and site[names["cookieName"]] == "consent_banner"
     assert [c["id"] for c in site[names["categories"]]][0] == "essential"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 
 import pytest
 
+from consent_build.bundle import read_site_data
 from consent_build.output import sizes, sri
 
 from .conftest import ROOT
@@ -22,7 +22,6 @@ BUDGET = 7 * 1024  # brotli bytes one visitor downloads (DESIGN.md, size bar)
 def data_of(js: str) -> dict:
     """SITE, TEXTS and PACKS as the bundle holds them (the argument of its one function),
     with the fields' long names (the compiled code's short ones are in widget.json)."""
-    found = re.search(r"\}\)\((\{\"site\".*\})\);\n$", js)
     record = json.loads((ROOT / "banner_src" / "compiled" / "widget.json").read_text())
     long_names = {short: name for name, short in record["properties"].items()}
 
@@ -37,7 +36,7 @@ def data_of(js: str) -> dict:
             out[name] = readable(field, not is_record or name not in MAPS)
         return out
 
-    data = readable(json.loads(found.group(1)))
+    data = readable(read_site_data(js))
     return {"SITE": data["site"], "TEXTS": data["texts"], "PACKS": data["packs"]}
 
 

@@ -14,7 +14,8 @@ const placeholders = new Map(); // iframe -> the shadow root of its placeholder
 let loading = false; // an external script is loading: the next waits for its load or error
 
 export const scan = (node) => {
-  const found = [...node.querySelectorAll ? node.querySelectorAll(BLOCKED_SELECTOR) : []];
+  // the document, or an element the page added (which may itself be blocked)
+  const found = [...node.querySelectorAll(BLOCKED_SELECTOR)];
   if (node.matches && node.matches(BLOCKED_SELECTOR)) found.unshift(node);
   for (const blocked of found) {
     const category = blocked.getAttribute(CATEGORY_ATTRIBUTE);

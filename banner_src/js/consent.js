@@ -45,7 +45,7 @@ export const readChoice = () => {
 export const isGranted = (id) => categories.some((category) =>
   category.id == id && (category.required || !!choice && !!choice.choices[id]));
 
-export const copyChoice = () => choice && JSON.parse(JSON.stringify(choice));
+export const copyChoice = () => choice && structuredClone(choice);
 
 /* Record a choice and announce it. */
 const decide = (wanted, action) => {

@@ -62,5 +62,4 @@ export const setLanguage = (code, done) => {
 export const tagLanguage = (node) => {
   node.lang = lang.replace("_", "-");
   node.dir = (SITE.rtl || []).includes(lang) ? "rtl" : "ltr";
-  return node;
 };

@@ -37,7 +37,7 @@ export const showPreferences = (from) => {
       element("h2", { id: "cb-d", text: _("Cookie settings") }),
       languageSwitch(),
       // TRANSLATORS: name of the × button that closes the preferences without saving
-      button("\u00d7", closePreferences, "g x", { "aria-label": _("Close") })
+      button("\u00d7", closePreferences, "g", { "aria-label": _("Close") })
     ]),
     // TRANSLATORS: introduction of the preferences dialog
     element("p", { id: "cb-e", text: _("You can change these choices at any time via the “Cookie settings” link.") }),

@@ -58,17 +58,18 @@ const post = (event) => {
       retryTimer = setTimeout(safe(flush), wait + 50);
     }
   };
+  // A string body goes as text/plain;charset=UTF-8 (the Fetch standard): no CORS preflight.
   fetch(resolveUrl(SITE.endpoint), {
-    method: "POST", body: JSON.stringify(event), keepalive: true, credentials: "omit",
-    headers: { "Content-Type": "text/plain;charset=UTF-8" }
+    method: "POST", body: JSON.stringify(event), keepalive: true, credentials: "omit"
   }).then(safe((response) => done(response.status)), safe(() => done(0)));
 };
 
-/* Leaving the page: what is still waiting goes by sendBeacon; if the browser refuses it
-   (false), a keepalive fetch is tried. Either way it stays queued until an answer is seen. */
+/* Leaving the page: what is still waiting goes by sendBeacon (a string, sent as text/plain
+   too); if the browser refuses it (false), a keepalive fetch is tried. Either way it stays
+   queued until an answer is seen. */
 export const leave = () => {
   for (const entry of loadQueue()) {
-    inFlight[entry.e.event_id] || navigator.sendBeacon(resolveUrl(SITE.endpoint),
-      new Blob([JSON.stringify(entry.e)], { type: "text/plain;charset=UTF-8" })) || post(entry.e);
+    inFlight[entry.e.event_id] ||
+      navigator.sendBeacon(resolveUrl(SITE.endpoint), JSON.stringify(entry.e)) || post(entry.e);
   }
 };

@@ -12,7 +12,6 @@ embedded); a visitor of another language downloads the bundle and that language'
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +30,7 @@ def row(name: str, data: bytes) -> str:
 def main() -> None:
     translations = ROOT / "translations"
     config = load_site(ROOT / "banner_src" / "site.toml", translations)
-    with tempfile.TemporaryDirectory():
-        widget = build_widget(config, ROOT / "banner_src", translations)
+    widget = build_widget(config, ROOT / "banner_src", translations)
     default = config.site["default_language"]
     print(f"{'':<34} {'raw':>7} {'gzip':>7} {'brotli':>7}")
     print(row(f"bundle (embeds {default})", widget.js))

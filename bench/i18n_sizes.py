@@ -1,5 +1,6 @@
-"""What one visitor downloads, brotli-compressed: KPpay (2 languages, both embedded) and a
-ten-language site (no language embedded: ten text packs). Printed, not asserted.
+"""What one visitor downloads, brotli-compressed: KPpay (2 languages: French, the default,
+embedded; English a text pack) and a ten-language site (the default embedded, nine text
+packs). Printed, not asserted.
 
     .venv/bin/python bench/i18n_sizes.py
 

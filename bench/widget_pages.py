@@ -115,18 +115,21 @@ def build_ours(out: Path) -> tuple[str, dict, Path]:
     return manifest.get("site", folder.name), manifest, folder
 
 
-def downloaded_files(folder: Path) -> list[Path]:
-    """What a visitor can download from a site folder: each distinct file once.
+def downloaded_files(folder: Path, lang: str = "fr") -> list[Path]:
+    """What a visitor of the page's language downloads from a site folder: each distinct file once.
 
     The `.gz`/`.br` siblings are other encodings of the same bytes, `manifest.json` is for the
     owner, and the stable `consent.js` is a copy of the hashed file (a page loads one of them).
-    Separate CSS or per-language text files, if the build writes them, are counted.
+    Of the text packs (`consent.<lang>.<hash>.js`), the page's language's only: a visitor
+    loads one. Separate CSS files, if the build writes them, are counted.
     """
     seen: set[str] = set()
     files = []
     for path in sorted(folder.iterdir(), key=lambda p: (p.name == "consent.js", p.name)):
         if path.name == "manifest.json" or path.suffix in (".gz", ".br") or not path.is_file():
             continue
+        if path.name.count(".") == 3 and path.name.split(".")[1] != lang:
+            continue  # another language's text pack
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest not in seen:
             seen.add(digest)

@@ -1,12 +1,13 @@
-"""Compose the widget: its sources, the site's definitions and texts, one minified file.
+"""Compose a site's widget: the compiled code, the site's definitions, its texts and CSS.
 
-The widget core knows nothing of a site: the build hands it `SITE`, `TEXTS`, `PACKS`
-and `CSS` as data inside the bundle's one closure (see banner_src/js/intro.js).
+The widget's code knows nothing of a site: it is compiled once (compiled.py) and the build
+hands it `siteData` (banner_src/js/site.js), the one parameter of the function that wraps it.
 
-A visitor reads one language, so a site with many languages must not ship them all:
-past PACK_AFTER languages, the bundle embeds only the default language's texts and
-each other language becomes a small text pack, `consent.<lang>.<hash>.js`, that
-i18n.js loads (with SRI and the banner's nonce) when that language is wanted.
+A visitor reads one language: the bundle embeds the site's default language, and each other
+language is a small text pack, `consent.<lang>.<hash>.js`, that packs.js loads (with SRI and
+the banner's nonce) before the banner shows when the visitor's language is another, and when
+the visitor switches. A visitor shown the default language downloads one file, and a pack
+that cannot load leaves the banner in the default language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,21 +24,13 @@ from babel.core import Locale, UnknownLocaleError
 from webassets import Bundle, Environment
 
 from .catalogs import check_catalog
+from .compiled import compiled_code, sources
 from .errors import BuildError, Problem
-from .mangle import mangle
-from .messages import Text, duration_text, rewrite_calls, text_limits, widget_texts
+from .messages import Text, duration_text, text_limits, widget_texts
+from .output import hashed_name
 from .site_config import SiteConfig
 
-# Concatenation order: an IIFE opened by intro.js and closed by outro.js; the
-# generated data goes right after intro.js so that every module can read it.
-JS_MODULES = ["intro.js", "const.js", "i18n.js", "dom.js", "store.js", "choice.js", "block.js",
-              "send.js", "gcm.js", "focus.js", "layer.js", "prefs.js", "reopen.js", "api.js",
-              "main.js", "outro.js"]
-# Added after i18n.js only for sites whose other languages are text packs.
-PACKS_MODULE = "packs.js"
 CSS_FILES = ["banner.css"]
-# Up to this many languages are all embedded, so that switching is instant (KPpay: fr, en).
-PACK_AFTER = 2
 
 
 @dataclass
@@ -46,63 +40,56 @@ class Widget:
     js: bytes
     css: bytes
     texts: dict[str, list[str]]
-    packs: dict[str, bytes]  # language -> text pack script, for languages not embedded
+    packs: dict[str, bytes]  # language -> text pack script, for the languages not embedded
     warnings: list[Problem]
+    parts: dict[str, bytes]  # what js is made of, for the size report: code, css, data, texts
 
 
-def build_widget(config: SiteConfig, src: Path, translations: Path) -> Widget:
-    """Build the minified widget for `config`; raise BuildError on any problem."""
-    js_files = [src / "js" / name for name in JS_MODULES]
-    missing = [p for p in js_files + [src / "css" / n for n in CSS_FILES] if not p.is_file()]
-    if missing:
-        raise BuildError([Problem(str(p), None, "widget source missing") for p in missing])
+def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool = False
+                 ) -> Widget:
+    """Build the minified widget for `config`; raise BuildError on any problem.
 
+    A compiled code older than its sources fails the build; `check` (which writes nothing)
+    only warns, so that translators can check catalogs against sources not yet compiled."""
+    js_files = sources(src)
+    missing = [p for p in [src / "css" / n for n in CSS_FILES] if not p.is_file()]
+    if missing or not js_files:
+        raise BuildError([Problem(str(p), None, "widget source missing")
+                          for p in missing or [src / "js"]])
+    code, names, stale = compiled_code(src)
     texts = widget_texts(config, js_files)
     limits = text_limits(config, js_files)
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    if stale:
+        (warnings if check and code else problems).append(stale)
     tables: dict[str, list[str]] = {}
     for lang in config.site["languages"]:
         checked = check_catalog(texts, translations, lang, config.site["name"], limits)
         tables[lang] = checked.table
         problems += checked.problems
         warnings += checked.warnings
+    if problems:
+        raise BuildError(problems, warnings)
     index = {text.key: i for i, text in enumerate(texts)}
-    embedded, packs = split_languages(config, tables)
-    if packs:
-        js_files.insert(JS_MODULES.index("i18n.js") + 1, src / "js" / PACKS_MODULE)
+    default = config.site["default_language"]
+    embedded = {default: tables[default]}
+    packs = {lang: pack_script(table) for lang, table in tables.items() if lang != default}
 
     with tempfile.TemporaryDirectory(prefix="consent-build-") as tmp:
-        work = Path(tmp)
-        env = Environment(directory=str(work), url="/", cache=False, manifest=False,
+        env = Environment(directory=tmp, url="/", cache=False, manifest=False,
                           auto_build=False, url_expire=False)
         css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
-        digests = {lang: _digest(pack) for lang, pack in packs.items()}
-        data = _data_module(config, index, embedded, digests, css.decode("utf-8"))
-        parts, modules = [], []
-        for path in js_files:
-            source, found = rewrite_calls(path.read_text(encoding="utf-8"), path, index)
-            problems += found
-            parts.append(_write(work / "src" / path.name, source))
-            modules.append((path, source))
-            if path.name == "intro.js":
-                parts.append(_write(work / "src" / "data.js", data))
-        if problems:
-            raise BuildError(problems, warnings)
-        js = _minify(env, "rjsmin", parts, "consent.js")
-    # rjsmin keeps names as written: the modules' own top-level names are shortened here.
-    js = mangle(js.decode("utf-8"), modules).encode("utf-8")
-    return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings)
-
-
-def split_languages(config: SiteConfig, tables: dict[str, list[str]]):
-    """The tables embedded in the bundle, and the text pack of each other language."""
-    site = config.site
-    if len(site["languages"]) <= PACK_AFTER:
-        return tables, {}
-    # Every language, the default too, is a pack: a visitor downloads the code and the texts
-    # of one language only, at the cost of one request before the banner shows.
-    return {}, {lang: pack_script(table) for lang, table in tables.items()}
+    described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
+    data = site_data(config, index, embedded, described, css.decode("utf-8"), names)
+    # The compiled code is a module's body: one function makes it a closure (nothing leaks
+    # but window.ConsentBanner) and hands it the site's data.
+    js = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})(" + data
+          + b");\n")
+    parts = {"code": code, "css": css,
+             "data": site_data(config, index, {}, described, "", names),
+             "texts": _dump(tables[default]).encode("ascii")}
+    return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings, parts=parts)
 
 
 def pack_script(table: list[str]) -> bytes:
@@ -111,9 +98,37 @@ def pack_script(table: list[str]) -> bytes:
     return f"document.currentScript.t={_dump(table)};\n".encode("ascii")
 
 
-def _digest(data: bytes) -> str:
-    """The base64 SHA-256 of a pack: its SRI value, and (as hex) the hash in its file name."""
-    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+def pack_entry(lang: str, pack: bytes) -> dict:
+    """How the widget finds a pack (packs.js): its file name, as output.py writes it, and its
+    SRI. SHA-256 is a valid SRI hash, shorter than the manifest's SHA-384."""
+    digest = base64.b64encode(hashlib.sha256(pack).digest()).decode("ascii")
+    return {"file": hashed_name(pack, stem=f"consent.{lang}"), "integrity": f"sha256-{digest}"}
+
+
+# A key a JavaScript object literal may hold unquoted (reserved words included, since ES5).
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+# In a literal js_literal wrote: a string (skipped), or a bare key before its colon.
+_STRING_OR_KEY = re.compile(r'"(?:[^"\\]|\\.)*"|([A-Za-z_$][A-Za-z0-9_$]*)(?=:)')
+
+
+def js_literal(value) -> str:
+    """`value` as a JavaScript expression: JSON, but with the object keys that are
+    identifiers unquoted, since the site's data is code here (two bytes a key)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(
+            f"{key if _IDENTIFIER.match(key) else _dump(key)}:{js_literal(item)}"
+            for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(js_literal(item) for item in value) + "]"
+    return _dump(value)
+
+
+def read_site_data(js: str) -> dict:
+    """The site data a built bundle holds (the argument of its one function), as written by
+    site_data: for the tests and benchmarks, which read what the widget reads."""
+    literal = js[js.rindex("})({") + 3:js.rindex(");")]
+    return json.loads(_STRING_OR_KEY.sub(
+        lambda m: m.group(0) if m.group(1) is None else f'"{m.group(1)}"', literal))
 
 
 def _dump(value) -> str:
@@ -133,53 +148,51 @@ def rtl_languages(languages: list[str]) -> list[str]:
     return out
 
 
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def _minify(env: Environment, filters: str, files: list[Path], output: str) -> bytes:
-    bundle = Bundle(*[str(f) for f in files], filters=filters, output=output)
+    bundle = Bundle(*[str(f.resolve()) for f in files], filters=filters, output=output)
     env.add(bundle)
     bundle.build(force=True)
     return (Path(env.directory) / output).read_bytes()
 
 
-def _data_module(config: SiteConfig, index: dict[tuple, int], tables: dict[str, list[str]],
-                 packs: dict[str, str], css: str) -> str:
-    """The site as the widget reads it: texts are numbers into each language's table."""
+def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, list[str]],
+              packs: dict[str, dict], css: str, names: dict[str, str]) -> bytes:
+    """The site as the widget reads it (banner_src/js/site.js): texts are numbers into each
+    language's table. Field names are the widget's own, shortened as the compiler shortened
+    them in its code (`names`, recorded in widget.json); maps keyed by language stay as they
+    are."""
     site = config.site
 
-    def item(entry: dict) -> dict:
-        out = {"name": entry["name"], "provider": entry["provider"],
-               "purpose": index[Text(entry["purpose"]).key],
-               "duration": index[duration_text(entry["duration"]).key]}
-        if "cookies" in entry:
-            out["cookies"] = entry["cookies"]
-        return out
+    def record(**fields) -> dict:
+        return {names.get(name, name): value for name, value in fields.items()
+                if value is not None}
 
-    data = {
-        "id": site["id"],
-        "name": site["name"],
-        "policy": site["policy_url"],
-        "revision": site["revision"],
-        "lifetime": site["lifetime_days"],
-        "languages": site["languages"],
-        "lang": site["default_language"],
-        "endpoint": site["endpoint"],
-        "cookie": site["cookie_name"],
-        **({"rtl": rtl} if (rtl := rtl_languages(site["languages"])) else {}),
-        "categories": [
+    def item(entry: dict) -> dict:
+        return record(name=entry["name"], provider=entry["provider"],
+                      purpose=index[Text(entry["purpose"]).key],
+                      duration=index[duration_text(entry["duration"]).key],
+                      cookies=entry.get("cookies"))
+
+    data = record(
+        id=site["id"],
+        policy=site["policy_url"],
+        revision=site["revision"],
+        lifetime=site["lifetime_days"],
+        languages=site["languages"],
+        defaultLanguage=site["default_language"],
+        endpoint=site["endpoint"],
+        cookieName=site["cookie_name"],
+        rtl=rtl_languages(site["languages"]) or None,
+        categories=[
             # The widget shows and deletes cookies and services alike: one list, `items`;
-            # `required` only where true. Every byte counts against the 7 KiB budget.
-            {"id": c["id"], **({"required": True} if c["required"] else {}),
-             "title": index[Text(c["title"]).key],
-             "description": index[Text(c["description"]).key],
-             "consentMode": c["consent_mode"],
-             "items": [item(x) for x in c["cookies"] + c["services"]]}
+            # `required` only where true.
+            record(id=c["id"], required=c["required"] or None,
+                   title=index[Text(c["title"]).key],
+                   description=index[Text(c["description"]).key],
+                   consentMode=c["consent_mode"],
+                   items=[item(x) for x in c["cookies"] + c["services"]])
             for c in config.categories
         ],
-    }
-    return (f"var SITE={_dump(data)},TEXTS={_dump(tables)},PACKS={_dump(packs)},"
-            f"CSS={_dump(css)};\n")
+    )
+    packs = {lang: record(**entry) for lang, entry in packs.items()}
+    return js_literal(record(site=data, texts=tables, packs=packs, css=css)).encode("ascii")

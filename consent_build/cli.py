@@ -9,6 +9,9 @@ Subcommands for translators (see translations/README.md):
 And for site owners:
   audit URL    visit URL in headless Chromium before consent, after a refusal and after
                acceptance, and judge what it stores and loads against the site file
+
+For people who change the widget's code (banner_src/js/), after `npm ci`:
+  compile-widget   compile banner_src/js/ into banner_src/compiled/ (commit both)
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import sys
 from pathlib import Path
 
 from . import workflow
-from .bundle import CSS_FILES, JS_MODULES, PACKS_MODULE, build_widget
+from .bundle import CSS_FILES, build_widget
+from .compiled import artefact, compile_widget
 from .errors import BuildError, Problem
 from .output import inputs_hash as hash_inputs
 from .output import render, sizes, write_atomically
@@ -38,10 +42,9 @@ def _relative(path: Path) -> Path:
 def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool) -> dict:
     """Build one site; return the manifest's figures. Raises BuildError."""
     config = load_site(_relative(site_file), translations)
-    widget = build_widget(config, src, _relative(translations))
+    widget = build_widget(config, src, _relative(translations), check=check)
     site = config.site
-    inputs = ([site_file] + [src / "js" / m for m in JS_MODULES + [PACKS_MODULE]]
-              + [src / "css" / c for c in CSS_FILES]
+    inputs = ([site_file, *artefact(src)] + [src / "css" / c for c in CSS_FILES]
               + [catalog_path(translations, lang) for lang in site["languages"]])
     manifest = {
         "site": site["id"],
@@ -121,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("lang", help="language code, e.g. de or pt_BR")
     commands.add_parser("check", parents=[common],
                         help="check the site and its catalogs; write nothing")
+    commands.add_parser("compile-widget", parents=[common],
+                        help="compile banner_src/js/ into banner_src/compiled/ (needs npm ci)")
     commands.add_parser("compile", parents=[common],
                         help="the build itself (texts are compiled into the bundle)")
     audit = commands.add_parser(
@@ -170,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             path = workflow.init(args.lang, translations, site_file)
             print(f"{_relative(path)} created and {args.lang!r} added to {_relative(site_file)}; "
                   "translate it, then python build.py check")
+            return 0
+        if args.command == "compile-widget":
+            path = compile_widget(src)
+            print(f"{_relative(path)} compiled; next: python build.py, and commit both")
             return 0
         check = args.check or args.command == "check"  # "compile" is the build
         result = build(site_file, src, translations, out, check)

@@ -156,7 +156,8 @@ def limit_of(comments: tuple[str, ...] | list[str]) -> int | None:
 
 
 def widget_texts(config: SiteConfig, js_files: list[Path]) -> list[Text]:
-    """Every text the built widget needs, in a stable order: the site's, then the code's."""
+    """Every text the built widget needs, in a stable order: the code's first (the compiled
+    code calls them by their place, see compiled.py), then the site's."""
     return list(_texts_and_limits(config, js_files)[0].values())
 
 
@@ -165,9 +166,22 @@ def text_limits(config: SiteConfig, js_files: list[Path]) -> dict[tuple, int]:
     return _texts_and_limits(config, js_files)[1]
 
 
-def _texts_and_limits(config: SiteConfig, js_files: list[Path]):
+def code_texts(js_files: list[Path]) -> tuple[dict[tuple, Text], dict[tuple, int]]:
+    """The code's texts in the order of their numbers in the compiled code (compiled.py),
+    and their stated length limits."""
     texts: dict[tuple, Text] = {}
     limits: dict[tuple, int] = {}
+    for path in js_files:
+        for found in js_messages(path):
+            text = Text(found.msgid, context=found.context)
+            texts.setdefault(text.key, text)
+            if limit := limit_of(found.comments):
+                limits[text.key] = limit
+    return texts, limits
+
+
+def _texts_and_limits(config: SiteConfig, js_files: list[Path]):
+    texts, limits = code_texts(js_files)
     for category in config.categories:
         for msgid in (category["title"], category["description"]):
             texts.setdefault(Text(msgid).key, Text(msgid))
@@ -178,12 +192,6 @@ def _texts_and_limits(config: SiteConfig, js_files: list[Path]):
         limit = limit_of(found.comments)
         if limit:
             limits[Text(found.msgid, context=found.context).key] = limit
-    for path in js_files:
-        for found in js_messages(path):
-            text = Text(found.msgid, context=found.context)
-            texts.setdefault(text.key, text)
-            if limit := limit_of(found.comments):
-                limits[text.key] = limit
     return texts, limits
 
 

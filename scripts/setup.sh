@@ -113,3 +113,14 @@ ensure_axe() {
   npm ci --prefix "$ROOT/tests" --no-audit --no-fund >/dev/null ||
     die "npm ci --prefix tests failed: is the npm registry reachable?"
 }
+
+# esbuild and terser, which compile banner_src/js/ (package.json pins them): the test that
+# the committed banner_src/compiled/ is fresh recompiles it. A site build needs neither.
+ensure_js_compilers() {
+  if [ -x "$ROOT/node_modules/.bin/esbuild" ] && [ -x "$ROOT/node_modules/.bin/terser" ]; then return 0; fi
+  command -v npm >/dev/null 2>&1 || apt_install npm ||
+    die "the compiled widget's freshness test needs npm: run 'sudo apt-get install npm'"
+  say "installing esbuild and terser into node_modules"
+  npm ci --prefix "$ROOT" --no-audit --no-fund >/dev/null ||
+    die "npm ci failed: is the npm registry reachable?"
+}

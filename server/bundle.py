@@ -18,7 +18,8 @@ from .sites import registry
 
 bp = Blueprint("bundle", __name__)
 
-HASHED = re.compile(r"^consent\.[0-9a-f]{12}\.(js|css)$")
+# The bundle and its text packs (consent.<lang>.<hash>.js): a new content is a new name.
+HASHED = re.compile(r"^consent\.(?:[A-Za-z_]+\.)?[0-9a-f]{12}\.(js|css)$")
 SITE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TYPES = {
     ".js": "text/javascript; charset=utf-8",

@@ -21,8 +21,9 @@ def test_build_writes_hashed_stable_compressed_and_manifest(dist_dir):
     files = sorted(p.name for p in (dist_dir / "kppay").iterdir())
     manifest = json.loads((dist_dir / "kppay" / "manifest.json").read_text())
     hashed = manifest["files"]["consent.js"]["file"]
-    assert files == sorted([hashed, hashed + ".gz", hashed + ".br",
-                            "consent.js", "consent.js.gz", "consent.js.br", "manifest.json"])
+    packs = [manifest["files"]["consent.en.js"]["file"]]  # French, the default, is embedded
+    assert files == sorted([name + suffix for name in [hashed, "consent.js", *packs]
+                            for suffix in ("", ".gz", ".br")] + ["manifest.json"])
     assert manifest["site"] == "kppay"
     assert manifest["revision"] == 1
     assert manifest["languages"] == ["fr", "en"]
@@ -56,9 +57,13 @@ def test_compressed_siblings_decompress_to_the_file_and_sizes_are_true(dist_dir)
     }
 
 
-def test_bundle_embeds_both_languages_and_no_source_msgids(dist_dir):
-    js = (dist_dir / "kppay" / "consent.js").read_text(encoding="ascii")
-    assert "Tout accepter" in js and "Accept all" in js
+def test_the_default_language_is_embedded_the_other_a_pack_and_no_source_msgid_ships(dist_dir):
+    site = dist_dir / "kppay"
+    manifest = json.loads((site / "manifest.json").read_text())
+    js = (site / "consent.js").read_text(encoding="ascii")
+    en = (site / manifest["files"]["consent.en.js"]["file"]).read_text(encoding="ascii")
+    assert "Accept all" in en and "Tout accepter" not in en
+    assert "Tout accepter" in js and "Accept all" not in js  # one language per visitor
     # French accents are escaped so the file reads right whatever charset it is served with.
     assert "Cookies de r\\u00e9seaux sociaux" in js
     # Source comments and the msgids of _() calls are gone: only the tables remain.
@@ -140,7 +145,7 @@ def test_site_option_builds_another_site_beside_kppay(tmp_path):
     assert main(["--site", str(other), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["boutique", "kppay"]
     js = (out / "boutique" / "consent.js").read_text()
-    assert '"id":"boutique"' in js and "Les cookies sur Boutique" in js
+    assert 'id:"boutique"' in js and "Les cookies sur Boutique" in js  # French is embedded
 
 
 def test_the_build_commands_load_nothing_of_the_audit_or_the_server():

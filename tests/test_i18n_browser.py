@@ -69,14 +69,19 @@ def test_a_page_language_the_site_lacks_falls_back_to_the_browser_languages(brow
     assert shown["lang"] == "en" and "Accept all" in shown["text"]
 
 
-def test_kppay_switches_language_at_once_and_remembers_it_across_pages(browser, live_server):
-    open_page(browser, live_server, "fr")
-    text = browser.execute_script(
-        f"{SWITCH % 'en'}.click(); return {HOST}.shadowRoot.textContent")
-    assert "Accept all" in text  # both languages are in the bundle: no wait, no request
+def test_kppay_embeds_its_default_fetches_the_other_on_switch_and_remembers_it(browser,
+                                                                               live_server):
+    # One language per visitor (issue 16): KPpay's French visitor downloads the bundle alone
+    # (French, the site's default, is embedded); a switch to English costs one small request.
+    shown = open_page(browser, live_server, "fr")
+    assert "Tout accepter" in shown["text"]
     assert packs_fetched(browser) == []
-    shown = open_page(browser, live_server, "fr")  # the next page, in French
+    browser.execute_script(f"{SWITCH % 'en'}.click()")
+    WebDriverWait(browser, 10).until(lambda b: "Accept all" in banner(b)["text"])
+    assert [n.split(".")[1] for n in packs_fetched(browser)] == ["en"]
+    shown = open_page(browser, live_server, "fr")  # the next page, in English
     assert shown["lang"] == "en" and "Accept all" in shown["text"]
+    assert [n.split(".")[1] for n in packs_fetched(browser)] == ["en"]
     assert browser.execute_script("return localStorage.getItem('consent_banner.lang')") == "en"
     assert severe(browser) == []
 
@@ -84,7 +89,7 @@ def test_kppay_switches_language_at_once_and_remembers_it_across_pages(browser, 
 def test_a_pack_language_is_loaded_alone_and_the_switch_persists(browser, ten_server):
     shown = open_page(browser, ten_server, "fr")
     assert shown["lang"] == "fr" and "Tout accepter" in shown["text"]
-    assert [n.split(".")[1] for n in packs_fetched(browser)] == ["fr"]  # its language only
+    assert packs_fetched(browser) == []  # the default language is in the bundle
 
     shown = open_page(browser, ten_server, "de-CH")
     assert shown["lang"] == "de"

@@ -15,7 +15,15 @@ def client(app):
 
 @pytest.fixture
 def hashed(dist_dir) -> str:
-    return next(p.name for p in (dist_dir / "kppay").glob("consent.*.js") if p.name != "consent.js")
+    return next(p.name for p in (dist_dir / "kppay").glob("consent.*.js")
+                if p.name.count(".") == 2 and p.name != "consent.js")
+
+
+def test_a_text_pack_is_cached_for_a_year_too(client, dist_dir):
+    for pack in (dist_dir / "kppay").glob("consent.??.*.js"):
+        response = client.get(f"/c/kppay/{pack.name}", headers={"Accept-Encoding": "identity"})
+        assert response.status_code == 200 and response.data == pack.read_bytes()
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
 def test_a_hashed_bundle_is_cached_for_a_year_and_loadable_from_any_site(client, hashed, dist_dir):

@@ -148,3 +148,14 @@ def test_every_error_is_reported_in_one_run(tmp_path, capsys):
 def test_a_missing_site_file_is_a_clear_error(tmp_path, capsys):
     assert main(["--site", str(tmp_path / "nope.toml"), "--check"]) == 1
     assert "nope.toml: cannot read the site file" in capsys.readouterr().err
+
+
+def test_the_site_file_names_the_schema_editors_check_it_against():
+    from jsonschema import Draft202012Validator
+
+    from consent_build.site_config import SCHEMA, SCHEMA_FILE
+
+    Draft202012Validator.check_schema(SCHEMA)
+    directive = KPPAY.splitlines()[0]
+    assert directive.startswith("#:schema ")  # Taplo / Even Better TOML read this line
+    assert (SITE_TOML.parent / directive.split(" ", 1)[1]).resolve() == SCHEMA_FILE

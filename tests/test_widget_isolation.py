@@ -1,5 +1,5 @@
 """The banner against its host: hostile CSS, a strict CSP, nonces, a broken dataLayer,
-Google Consent Mode, and Global Privacy Control."""
+Google Consent Mode, Global Privacy Control, and a text pack that cannot load."""
 
 from __future__ import annotations
 
@@ -44,6 +44,19 @@ def test_strict_csp_page_works_with_zero_violations(w):
     assert csp_reports(w) == []
     assert w.js(f"return {ROOT}.adoptedStyleSheets.length") == 1
     assert w.js(f"return {ROOT}.querySelectorAll('[style], style').length") == 0
+
+
+def test_a_text_pack_that_cannot_load_leaves_the_banner_in_the_default_language(w):
+    w.server.state.packs_missing = True
+    w.js("localStorage.setItem('consent_banner.lang', 'en')")  # chosen on an earlier page
+    w.open()
+    assert "Tout accepter" in w.text() and w.js(f"return {ROOT}.host.lang") == "fr"
+    # The pack's 404 is all the browser reports: no uncaught error, no warning of ours.
+    problems = w.problems()
+    assert len(problems) == 1 and "404" in problems[0]["message"], problems
+    assert w.js("return window.ConsentBanner.get()") is None
+    w.press("Tout accepter")
+    w.wait(lambda: len(w.ran()) == 5)
 
 
 def test_activated_scripts_get_the_banner_nonce_or_keep_their_own(w):

@@ -99,3 +99,32 @@ def test_leaving_the_page_sends_what_waits_by_beacon_and_keeps_it_queued(w):
     assert headers.get("Sec-Fetch-Mode") == "no-cors"  # sendBeacon, not fetch
     assert json.loads(body)["event_id"] == bodies(w)[0]["event_id"]
     assert len(w.queue()) == 1  # no answer seen: it stays until a 2xx
+
+
+def test_an_event_the_server_refuses_leaves_the_queue_and_shows_no_reference(w):
+    w.server.state.status = 403  # e.g. an origin the server does not allow
+    w.open()
+    w.press("Tout refuser")
+    w.wait(lambda: w.events())
+    w.wait(lambda: w.queue() == [])
+    time.sleep(2.5)  # past the first backoff (2 s): nothing is sent again
+    assert len(w.events()) == 1
+    w.js("ConsentBanner.show()")
+    w.wait(lambda: w.find("[role=dialog]"))
+    assert w.find("[role=dialog] .ref") is None  # no reference for a choice the server refused
+    # A new choice that the server accepts shows its reference again.
+    w.server.state.status = 201
+    w.press("Tout accepter")
+    w.wait(lambda: len(w.events()) == 2 and w.queue() == [])
+    w.js("ConsentBanner.show()")
+    w.wait(lambda: w.find("[role=dialog] .ref"))
+
+
+def test_too_many_requests_is_retried(w):
+    w.server.state.status = 429
+    w.open()
+    w.press("Tout refuser")
+    w.wait(lambda: w.queue() and w.queue()[0]["n"] == 1)
+    w.server.state.status = 201
+    w.wait(lambda: w.queue() == [], timeout=6)
+    assert [status for _, _, status in w.events()] == [429, 201]

@@ -41,6 +41,7 @@ class State:
     bundle: Path
     status: int = 201  # what the consent endpoint answers
     events: list = field(default_factory=list)  # (headers, body text, status) per POST
+    packs_missing: bool = False  # every text pack (consent.<lang>.<hash>.js) answers 404
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -72,9 +73,14 @@ def render_page(name: str) -> str:
 def make_app(state: State) -> Flask:
     app = Flask(__name__, static_folder=None)
 
-    @app.get("/c/consent.js")
-    def bundle():
-        return send_file(state.bundle / "consent.js", mimetype="text/javascript", max_age=0)
+    @app.get("/c/<name>")
+    def bundle(name):
+        # the bundle, and the text packs it loads beside it (consent.<lang>.<hash>.js)
+        if not (name.startswith("consent.") and name.endswith(".js")):
+            abort(404)
+        if state.packs_missing and name.count(".") == 3:
+            abort(404)
+        return send_file(state.bundle / name, mimetype="text/javascript", max_age=0)
 
     @app.get("/p/<name>")
     def page(name):
@@ -153,6 +159,7 @@ class Widget:
     def reset(self) -> None:
         state = self.server.state
         state.bundle, state.status = self.dist_dir / "kppay", 201
+        state.packs_missing = False
         with state.lock:
             state.events.clear()
         self.driver.get(self.server.url + "/blank")
@@ -194,8 +201,10 @@ class Widget:
         self.button(label).click()
 
     def text(self, selector: str = "[role=region]") -> str:
-        element = self.find(selector)
-        return self.js("return arguments[0].textContent", element) if element else ""
+        # One call: a language switch may redraw the banner between two (its pack loads).
+        script = ("var h = " + HOST + ", e = h && h.shadowRoot.querySelector(arguments[0]);"
+                  " return e ? e.textContent : '';")
+        return self.js(script, selector)
 
     def focused(self) -> str:
         """Name of what has focus, looking through the shadow root: 'TAG:name'."""

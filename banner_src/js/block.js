@@ -1,70 +1,101 @@
 /* Blocking until consent: <script type="text/plain" data-consent=…> and
-   <iframe data-consent=… data-src=…> stay inert until their category is granted,
-   then run once, in document order, without a reload. */
-var alreadyRan = {}, // categories whose scripts or frames already ran on this page
-  toRun = [], // scripts granted but not yet run, in order
-  queued = new WeakSet(),
-  placeholders = new Map(), // iframe -> the shadow root of its placeholder
-  busy = 0; // an external script is loading: the next waits for its load or error
+   <iframe data-consent=… data-src=…> stay inert until their category is granted, then run
+   once, in document order, without a reload. */
+import { isGranted, markRan, setChoices } from "./consent.js";
+import { BLOCKED_SELECTOR, CATEGORY_ATTRIBUTE, SCRIPT_NONCE } from "./constants.js";
+import { deleteCategoryCookies } from "./cookies.js";
+import { button, element, safe, shadowRoot } from "./dom.js";
+import { _, tagLanguage } from "./i18n.js";
+import { showPreferences } from "./prefs.js";
 
-var scan = (node) => {
-  var list = [...node.querySelectorAll ? node.querySelectorAll(BLOCKED_SELECTOR) : []];
-  if (node.matches && node.matches(BLOCKED_SELECTOR)) list.unshift(node);
-  list.map((e) => {
-    var id = e.getAttribute(CATEGORY_ATTRIBUTE);
-    if (e.tagName != "SCRIPT") holdOrLoadFrame(e, id);
-    else if (isGranted(id) && !queued.has(e)) toRun.push(e), queued.add(e);
-  });
-  pump();
+const toRun = []; // scripts granted but not yet run, in order
+const queued = new WeakSet();
+const placeholders = new Map(); // iframe -> the shadow root of its placeholder
+let loading = false; // an external script is loading: the next waits for its load or error
+
+export const scan = (node) => {
+  // the document, or an element the page added (which may itself be blocked)
+  const found = [...node.querySelectorAll(BLOCKED_SELECTOR)];
+  if (node.matches && node.matches(BLOCKED_SELECTOR)) found.unshift(node);
+  for (const blocked of found) {
+    const category = blocked.getAttribute(CATEGORY_ATTRIBUTE);
+    if (blocked.tagName != "SCRIPT") holdOrLoadFrame(blocked, category);
+    else if (isGranted(category) && !queued.has(blocked)) {
+      toRun.push(blocked);
+      queued.add(blocked);
+    }
+  }
+  runGranted();
 };
 
 /* A fresh <script> runs; the inert one is replaced. The nonce is copied (the page's CSP
    needs it), or else the banner's own is given. External scripts are chained. */
-var pump = () => {
-  while (!busy && toRun[0]) {
-    var old = toRun.shift(), s = document.createElement("script"), n = old.nonce || OWN_SCRIPT && OWN_SCRIPT.nonce;
-    for (var a of old.attributes) s.setAttribute(a.name, a.value);
-    if (old.dataset.type) s.type = old.dataset.type;
-    else s.removeAttribute("type");
-    if (n) s.nonce = n;
-    if (old.src) s.onload = s.onerror = safe(() => { busy = 0; pump(); }), busy = 1;
-    else s.text = old.text;
-    alreadyRan[old.getAttribute(CATEGORY_ATTRIBUTE)] = 1;
-    old.replaceWith(s);
+const runGranted = () => {
+  while (!loading && toRun[0]) {
+    const inert = toRun.shift(), script = document.createElement("script");
+    const nonce = inert.nonce || SCRIPT_NONCE;
+    for (const attribute of inert.attributes) script.setAttribute(attribute.name, attribute.value);
+    if (inert.dataset.type) script.type = inert.dataset.type;
+    else script.removeAttribute("type");
+    if (nonce) script.nonce = nonce;
+    if (inert.src) {
+      script.onload = script.onerror = safe(() => {
+        loading = false;
+        runGranted();
+      });
+      loading = true;
+    } else script.text = inert.text;
+    markRan(inert.getAttribute(CATEGORY_ATTRIBUTE));
+    inert.replaceWith(script);
   }
 };
 
-var holdOrLoadFrame = (f, id) => {
-  var r = placeholders.get(f);
-  if (isGranted(id)) {
-    if (r) r.host.remove(), placeholders.delete(f);
-    f.hidden = false;
-    f.src = f.dataset.src;
-    f.removeAttribute("data-src");
-    alreadyRan[id] = 1;
-  } else if (!r) {
-    placeholders.set(f, r = shadowRoot(element("div")));
-    f.hidden = true;
-    f.before(r.host);
-    paintPlaceholder(r, f);
+const holdOrLoadFrame = (frame, category) => {
+  let placeholder = placeholders.get(frame);
+  if (isGranted(category)) {
+    if (placeholder) {
+      placeholder.host.remove();
+      placeholders.delete(frame);
+    }
+    frame.hidden = false;
+    frame.src = frame.dataset.src;
+    frame.removeAttribute("data-src");
+    markRan(category);
+  } else if (!placeholder) {
+    placeholders.set(frame, placeholder = shadowRoot(element("div")));
+    frame.hidden = true;
+    frame.before(placeholder.host);
+    paintPlaceholder(placeholder, frame);
   }
 };
 
 /* The placeholder: who hosts the content, and the two ways to get it. */
-var paintPlaceholder = (r, f) => {
-  var id = f.getAttribute(CATEGORY_ATTRIBUTE), who = f.dataset.provider;
-  try { who = who || new URL(f.dataset.src, location).hostname; } catch (e) {}
-  tagLanguage(r.host);
-  r.replaceChildren(element("div", { class: "k P" }, [
+const paintPlaceholder = (placeholder, frame) => {
+  const category = frame.getAttribute(CATEGORY_ATTRIBUTE);
+  let host = frame.dataset.provider;
+  try { host = host || new URL(frame.dataset.src, location).hostname; } catch {}
+  tagLanguage(placeholder.host);
+  placeholder.replaceChildren(element("div", { class: "k P" }, [
     // TRANSLATORS: placeholder of blocked embedded content; {host} is who hosts it, e.g. Facebook
-    element("p", { text: _("This content is hosted by {host}; loading it sets its cookies.").split("{host}").join(who) }),
+    element("p", { text: _("This content is hosted by {host}; loading it sets its cookies.").split("{host}").join(host) }),
     // TRANSLATORS: button in the placeholder of blocked content; grants its category
-    button(_("Load the content"), () => setChoices({ [id]: true })),
+    button(_("Load the content"), () => setChoices({ [category]: true })),
     // TRANSLATORS: button and floating button that open the preferences; keep under 25 characters
     button(_("Cookie settings"), () => showPreferences(), "b", { "aria-haspopup": "dialog" })
   ]));
 };
 
+/* After the visitor's language switch. */
+export const redrawPlaceholders = () => placeholders.forEach(paintPlaceholder);
+
+/* A subscriber of the choice (consent.js): a withdrawn category's cookies are deleted, a
+   granted one's scripts and frames run. */
+export const applyChange = ({ withdrawn }) => {
+  withdrawn.forEach(deleteCategoryCookies);
+  scan(document);
+};
+
 /* Elements the page adds later are treated the same way. */
-var watch = () => new MutationObserver(safe((ms) => ms.map((m) => m.addedNodes.forEach((n) => n.nodeType == 1 && scan(n)))))
-  .observe(document.documentElement, { childList: true, subtree: true });
+export const watch = () => new MutationObserver(safe((mutations) => {
+  for (const mutation of mutations) for (const node of mutation.addedNodes) if (node.nodeType == 1) scan(node);
+})).observe(document.documentElement, { childList: true, subtree: true });

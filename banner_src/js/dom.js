@@ -1,35 +1,38 @@
 /* DOM helpers. Texts only ever go in through textContent, never as HTML. */
+import { CSS } from "./site.js";
+
 /* Wrap an entry point so that an error inside the banner never reaches the host page. */
-var safe = (fn) => function () {
+export const safe = (fn) => function (...args) {
   try {
-    return fn.apply(this, arguments);
-  } catch (e) {
-    try { console.warn(e); } catch (x) {} // even a broken console must not escape
+    return fn.apply(this, args);
+  } catch (error) {
+    try { console.warn(error); } catch {} // even a broken console must not escape
   }
 };
 
-/* element("p", {class: "x", text: "…", on: click handler}, [children, strings, or falsy to skip]) */
-var element = (tag, at, ks) => {
-  var e = document.createElement(tag), k, v;
-  for (k in at) {
-    v = at[k];
-    if (v == null) continue;
-    if (k == "text") e.textContent = v;
-    else if (k == "on") e.addEventListener("click", safe(v));
-    else e.setAttribute(k, v);
+/* element("p", { class: "x", text: "…", on: click handler }, [children, strings, or falsy to skip]) */
+export const element = (tag, attributes, children) => {
+  const node = document.createElement(tag);
+  for (const name in attributes) {
+    const value = attributes[name];
+    if (value == null) continue;
+    if (name == "text") node.textContent = value;
+    else if (name == "on") node.addEventListener("click", safe(value));
+    else node.setAttribute(name, value);
   }
-  (ks || []).map((c) => c && e.append(c));
-  return e;
+  for (const child of children || []) if (child) node.append(child);
+  return node;
 };
 
-var button = (text, on, cls, more) => element("button", Object.assign({ type: "button", class: cls || "b", text, on }, more));
+export const button = (text, onClick, className = "b", more) =>
+  element("button", { type: "button", class: className, text, on: onClick, ...more });
 
 /* One constructable stylesheet, shared by every shadow root: allowed under style-src 'self'. */
-var sheet;
-var shadowRoot = (host) => {
-  var r = host.attachShadow({ mode: "open" });
+let sheet;
+export const shadowRoot = (host) => {
+  const root = host.attachShadow({ mode: "open" });
   if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
-  r.adoptedStyleSheets = [sheet];
+  root.adoptedStyleSheets = [sheet];
   host.setAttribute("data-nosnippet", "");
-  return r;
+  return root;
 };

@@ -1,51 +1,65 @@
 /* Texts and language. The build replaces each call of _ or pgettext on string literals by
    _(n), n being the text's place in the tables, so no source text ships. TEXTS holds the
-   embedded languages; PACKS[code] is the SHA-256 (base64) of the text pack of each other
-   language, loaded on demand by packs.js, so a visitor downloads one language's texts.
-   The widget uses: lang, _(n), whenLanguageReady(done) before its first render,
-   setLanguage(code, done) for the visitor's switch, direction() for its dir attribute.
-   (The build shortens these names: see consent_build/mangle.py.) */
-var lang = SITE.lang;
+   languages at hand: the site's default, embedded, and any pack loaded since (packs.js), so
+   that a visitor downloads the texts of the language they are shown. */
+import { scriptAttribute } from "./constants.js";
+import { loadPack } from "./packs.js";
+import { SITE, TEXTS } from "./site.js";
 
-var _ = (n) => (TEXTS[lang] || TEXTS[SITE.lang])[n];
+export let lang = SITE.defaultLanguage;
+const languageListeners = []; // what redraws itself after the visitor's switch
+
+// `lang` is only ever a language whose texts are at hand.
+export const _ = (n) => TEXTS[lang][n];
 
 /* The site language that serves `code` (a BCP 47 tag or a site code): exact first, then
    the primary language, so that fr-TG gives fr and pt-PT gives pt_BR if that is all. */
-var siteLanguageFor = (code, w) => (w = (code || "").toLowerCase().replace(/-/g, "_")) &&
-  (SITE.languages.find((c) => c.toLowerCase() == w) ||
-   SITE.languages.find((c) => c.toLowerCase().split("_")[0] == w.split("_")[0]));
+const siteLanguageFor = (code) => {
+  const wanted = (code || "").toLowerCase().replace(/-/g, "_");
+  return wanted && (SITE.languages.find((c) => c.toLowerCase() == wanted) ||
+    SITE.languages.find((c) => c.toLowerCase().split("_")[0] == wanted.split("_")[0]));
+};
 
 /* The visitor's switch, remembered across pages. localStorage throws where storage is
    blocked (sandboxed frames, some settings): then nothing is remembered. */
-var rememberLanguage = (code) => {
+const rememberLanguage = (code) => {
   try {
-    if (code) localStorage.setItem(SITE.cookie + ".lang", code);
-    return localStorage.getItem(SITE.cookie + ".lang");
-  } catch (e) {}
+    if (code) localStorage.setItem(SITE.cookieName + ".lang", code);
+    return localStorage.getItem(SITE.cookieName + ".lang");
+  } catch {}
 };
 
 /* The language to show: the data-lang of the banner's tag (a fixed page, e.g. the
    preview), the visitor's own switch, the page's <html lang>, the browser's, the default. */
-var wantedLanguage = () => [OWN_SCRIPT && OWN_SCRIPT.getAttribute("data-lang"), rememberLanguage(), document.documentElement.lang]
-  .concat(navigator.languages).map(siteLanguageFor).find((c) => c) || SITE.lang;
+const wantedLanguage = () => [scriptAttribute("data-lang"), rememberLanguage(),
+  document.documentElement.lang, ...navigator.languages].map(siteLanguageFor).find(Boolean) || SITE.defaultLanguage;
 
-/* "rtl" or "ltr", for the widget's dir attribute in the current language. */
-var direction = () => (SITE.rtl || []).includes(lang) ? "rtl" : "ltr";
-
-var useLanguage = (code, done) => {
-  var go = () => {
+/* Show `code` once its texts are at hand; if its pack cannot load, stay as we are. */
+const useLanguage = (code, done) => {
+  const go = () => {
     if (TEXTS[code]) lang = code;
-    if (done) done();
+    done();
   };
-  // packs.js (only in bundles of sites with text packs) defines loadPack.
-  TEXTS[code] || !PACKS[code] ? go() : loadPack(code, go);
+  TEXTS[code] ? go() : loadPack(code, go);
 };
 
-/* Run `done` once the visitor's language can be shown (at once when it is embedded). */
-var whenLanguageReady = (done) => useLanguage(wantedLanguage(), done);
+/* Run `done` once the visitor's language can be shown. */
+export const whenLanguageReady = (done) => useLanguage(wantedLanguage(), done);
 
-/* The visitor's switch: remembered for the next pages; `done` runs once its texts are usable. */
-var setLanguage = (code, done) => {
+export const onLanguageChange = (fn) => languageListeners.push(fn);
+
+/* The visitor's switch: remembered for the next pages; once its texts are usable, what is
+   shown redraws itself, then `done` runs. */
+export const setLanguage = (code, done) => {
   rememberLanguage(code = siteLanguageFor(code) || lang);
-  useLanguage(code, done);
+  useLanguage(code, () => {
+    for (const redraw of languageListeners) redraw();
+    done();
+  });
+};
+
+/* An element whose subtree shows texts carries their language and direction. */
+export const tagLanguage = (node) => {
+  node.lang = lang.replace("_", "-");
+  node.dir = (SITE.rtl || []).includes(lang) ? "rtl" : "ltr";
 };

@@ -1,33 +1,19 @@
-/* The banner's shadow root, first in <body> so that it is the first Tab stop, and the
-   first layer: a labelled region with three equal choices, which never takes focus. */
-var root, firstLayer;
+/* The first layer: a labelled region with three equal choices, which never takes focus. */
+import { acceptAll, refuseAll } from "./consent.js";
+import { button, element } from "./dom.js";
+import { _ } from "./i18n.js";
+import { languageSwitch } from "./language-switch.js";
+import { showPreferences } from "./prefs.js";
+import { floatingButton, showFloatingButton } from "./reopen.js";
+import { bannerRoot, root } from "./root.js";
+import { SITE } from "./site.js";
 
-var bannerRoot = () => {
-  if (!root && document.body) document.body.prepend((root = shadowRoot(element("div", { "data-consent-banner": SITE.id }))).host);
-  if (root) tagLanguage(root.host);
-  return root;
-};
+let firstLayer;
 
-/* The host carries the language and direction: everything in its shadow root inherits them. */
-var tagLanguage = (e) => (e.lang = lang.replace("_", "-"), e.dir = direction(), e);
-
-/* The switch to the site's other languages: "FR", "EN", as the language's code (no
-   translation needed), marked with its lang for screen readers. */
-var languageSwitch = () => element("div", { class: "lg" }, SITE.languages.filter((c) => c != lang).map((c) =>
-  button(c.toUpperCase(), () => {
-    var box = dialog ? ".bg" : ".L";
-    setLanguage(c, safe(() => {
-      redraw();
-      root.querySelector(box + " .lg button").focus();
-    }));
-  }, "g", { lang: c })));
-
-var actions = (list) => element("div", { class: "acts" }, list);
-
-var showFirstLayer = () => {
+export const showFirstLayer = () => {
   if (!bannerRoot()) return;
-  var old = firstLayer;
-  firstLayer = element("section", { class: "k L", role: "region", "aria-labelledby": "cb-t", hidden: dialog ? "" : null }, [
+  const old = firstLayer;
+  firstLayer = element("section", { class: "k L", role: "region", "aria-labelledby": "cb-t", hidden: root.querySelector(".bg") ? "" : null }, [
     element("div", { class: "top" }, [
       // TRANSLATORS: heading of the first layer; keep under 40 characters
       element("h2", { id: "cb-t", text: _("Cookies on {site}") }),
@@ -39,7 +25,7 @@ var showFirstLayer = () => {
       // TRANSLATORS: link from the first layer to the full cookie policy
       element("a", { href: SITE.policy, text: _("Read our cookie policy") })
     ]),
-    actions([
+    element("div", { class: "acts" }, [
       // TRANSLATORS: button on the first layer; keep under 20 characters
       button(_("Accept all"), acceptAll),
       // TRANSLATORS: button on the first layer; keep under 20 characters
@@ -51,13 +37,17 @@ var showFirstLayer = () => {
   old ? old.replaceWith(firstLayer) : root.prepend(firstLayer);
 };
 
-/* After a choice the first layer goes and the floating button comes; keyboard focus
-   that was on the first layer moves to that button rather than being lost. */
-var settle = () => {
+/* After the visitor's language switch. */
+export const redrawFirstLayer = () => firstLayer && showFirstLayer();
+
+/* A subscriber of the choice (consent.js): the first layer goes and the floating button
+   comes; keyboard focus that was on the first layer moves to that button rather than
+   being lost. */
+export const settle = () => {
   if (!root) return;
-  var had = firstLayer && firstLayer.contains(root.activeElement);
+  const hadFocus = firstLayer && firstLayer.contains(root.activeElement);
   if (firstLayer) firstLayer.remove();
   firstLayer = null;
   showFloatingButton();
-  if (had && floatingButton) floatingButton.focus();
+  if (hadFocus && floatingButton) floatingButton.focus();
 };

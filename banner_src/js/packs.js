@@ -1,23 +1,25 @@
-/* Text packs: the loader of languages not embedded in the bundle. The build adds this
-   module only to sites that have packs (more than two languages), so KPpay's bundle
-   does not carry it. */
+/* Text packs: the site's default language is embedded in the bundle; each other language is
+   a small script of its own, loaded when the visitor is shown it or switches to it. */
+import { resolveUrl, SCRIPT_NONCE } from "./constants.js";
+import { safe } from "./dom.js";
+import { PACKS, TEXTS } from "./site.js";
 
-/* The pack's file name carries the first 12 hex digits of its SHA-256, which the bundle
-   holds in base64 for SRI. */
-function loadPack(code, done) {
-  var digest = atob(PACKS[code]), hex = "", i, script = document.createElement("script");
-  for (i = 0; i < 6; i++) hex += (256 + digest.charCodeAt(i)).toString(16).slice(1);
-  script.src = new URL("consent." + code + "." + hex + ".js",
-                       (OWN_SCRIPT && OWN_SCRIPT.src) || location.href).href;
-  script.integrity = "sha256-" + PACKS[code];
+/** @typedef {{file: string, integrity: string}} Pack
+    file: its hashed name, beside the bundle; integrity: its SRI (sha256). */
+
+/* The pack hands its table to the <script> element that loaded it (document.currentScript.t),
+   so that it needs no global name. `done` runs either way: a pack that cannot load (blocked,
+   offline, 404) leaves TEXTS without it, and the banner shows the default language. */
+export const loadPack = (code, done) => {
+  const pack = PACKS[code], script = document.createElement("script");
+  script.src = resolveUrl(pack.file);
+  script.integrity = pack.integrity;
   script.crossOrigin = "anonymous";
-  if (OWN_SCRIPT && OWN_SCRIPT.nonce) script.nonce = OWN_SCRIPT.nonce;
-  script.onload = script.onerror = function () {
+  if (SCRIPT_NONCE) script.nonce = SCRIPT_NONCE;
+  script.onload = script.onerror = safe(() => {
     script.remove();
     if (script.t) TEXTS[code] = script.t;
-    // A pack that fails to load falls back on the default language's, once.
-    else if (code != SITE.lang && !TEXTS[SITE.lang]) return loadPack(SITE.lang, done);
     done();
-  };
-  document.head.appendChild(script);
-}
+  });
+  document.head.append(script);
+};

@@ -1,48 +1,75 @@
-/* Proof of consent: every event is written to localStorage first, POSTed without
-   waiting, and removed only after a 2xx. Failures are retried with backoff (on this
-   page, on the next one, when back online) and dropped after 30 days. */
-var inFlight = {}, retryTimer;
+/* Proof of consent: every event is written to localStorage first, POSTed without waiting,
+   and removed once the server answered. A 2xx is a receipt. 408, 425, 429, a 5xx or no
+   answer at all are retried with backoff (on this page, on the next one, when back online)
+   and dropped after 30 days. Any other 4xx means the server refused the event (malformed,
+   unknown site or revision, an origin it does not allow): sending it again would change
+   nothing, so it leaves the queue, and the visitor is not shown a consent reference the
+   server refused (see wasRefused). */
+import { GPC, QUEUE_KEEP_MS, QUEUE_KEY, REFUSED_KEY, resolveUrl } from "./constants.js";
+import { randomHex } from "./consent.js";
+import { safe } from "./dom.js";
+import { lang } from "./i18n.js";
+import { SITE } from "./site.js";
 
-var endpointUrl = () => new URL(SITE.endpoint, OWN_SCRIPT && OWN_SCRIPT.src || location.href).href;
+const inFlight = {};
+let retryTimer;
 
-var loadQueue = () => {
-  try { return JSON.parse(localStorage.getItem(QUEUE_KEY)) || []; } catch (e) { return []; }
+/* Storage may be blocked (sandboxed frames, some settings): then nothing waits. */
+const read = (key) => {
+  try { return JSON.parse(localStorage.getItem(key)); } catch {}
 };
-
-var keepQueue = (q) => {
-  try { localStorage.setItem(QUEUE_KEY, JSON.stringify(q)); } catch (e) {}
+const keep = (key, value) => {
+  try { localStorage.setItem(key, JSON.stringify(value)); } catch {}
 };
+const loadQueue = () => read(QUEUE_KEY) || [];
 
-var send = (e) => {
-  keepQueue(loadQueue().concat({ e, n: 0, a: 0 }));
+const retried = (status) => status == 408 || status == 425 || status == 429 || status < 400 || status > 499;
+
+/* Whether the server refused the event of this choice. */
+export const wasRefused = (choice) => read(REFUSED_KEY) == choice.client_time;
+
+/* A subscriber of the choice (consent.js): each change is one event. */
+export const sendChange = ({ choice, action }) => {
+  keep(QUEUE_KEY, [...loadQueue(), { e: { site: SITE.id, event_id: randomHex(), action, language: lang,
+    page_url: location.origin + location.pathname, gpc: GPC, ...choice }, n: 0, a: 0 }]);
   flush();
 };
 
-var flush = () => {
-  var now = Date.now(), q = loadQueue().filter((x) => now - Date.parse(x.e.client_time) < QUEUE_KEEP_MS);
-  keepQueue(q);
-  q.map((x) => x.a <= now && post(x.e));
+export const flush = () => {
+  const now = Date.now(), queue = loadQueue().filter((entry) => now - Date.parse(entry.e.client_time) < QUEUE_KEEP_MS);
+  keep(QUEUE_KEY, queue);
+  for (const entry of queue) if (entry.a <= now) post(entry.e);
 };
 
-var post = (ev) => {
-  var id = ev.event_id;
+const post = (event) => {
+  const id = event.event_id;
   if (inFlight[id]) return;
   inFlight[id] = 1;
-  var done = (ok) => {
-    var wait = 0;
+  // answered: the status, or 0 when no answer came
+  const done = (status) => {
+    const retry = !(status >= 200 && status < 300) && retried(status);
+    let wait = 0;
     delete inFlight[id];
-    keepQueue(loadQueue().filter((x) => x.e.event_id != id || !ok && (
-      x.a = Date.now() + (wait = Math.min(1e3 * 2 ** ++x.n, 36e5)))));
-    if (wait) clearTimeout(retryTimer), retryTimer = setTimeout(safe(flush), wait + 50);
+    if (status >= 400 && !retry) keep(REFUSED_KEY, event.client_time);
+    keep(QUEUE_KEY, loadQueue().filter((entry) => entry.e.event_id != id ||
+      retry && (entry.a = Date.now() + (wait = Math.min(1e3 * 2 ** ++entry.n, 36e5)))));
+    if (wait) {
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(safe(flush), wait + 50);
+    }
   };
-  fetch(endpointUrl(), {
-    method: "POST", body: JSON.stringify(ev), keepalive: true, credentials: "omit",
-    headers: { "Content-Type": "text/plain;charset=UTF-8" }
-  }).then(safe((r) => done(r.ok || r.status == 400 || r.status == 413)), safe(() => done()));
-  // A malformed (400) or oversized (413) event would never be accepted: it is not retried.
+  // A string body goes as text/plain;charset=UTF-8 (the Fetch standard): no CORS preflight.
+  fetch(resolveUrl(SITE.endpoint), {
+    method: "POST", body: JSON.stringify(event), keepalive: true, credentials: "omit"
+  }).then(safe((response) => done(response.status)), safe(() => done(0)));
 };
 
-/* Leaving the page: what is still waiting goes by sendBeacon; if the browser refuses it
-   (false), a keepalive fetch is tried. Either way it stays queued until a 2xx is seen. */
-var leave = () => loadQueue().map((x) => inFlight[x.e.event_id] ||
-  navigator.sendBeacon(endpointUrl(), new Blob([JSON.stringify(x.e)], { type: "text/plain;charset=UTF-8" })) || post(x.e));
+/* Leaving the page: what is still waiting goes by sendBeacon (a string, sent as text/plain
+   too); if the browser refuses it (false), a keepalive fetch is tried. Either way it stays
+   queued until an answer is seen. */
+export const leave = () => {
+  for (const entry of loadQueue()) {
+    inFlight[entry.e.event_id] ||
+      navigator.sendBeacon(resolveUrl(SITE.endpoint), JSON.stringify(entry.e)) || post(entry.e);
+  }
+};

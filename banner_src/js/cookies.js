@@ -1,0 +1,33 @@
+/* First-party cookies: read them all, write one, delete one wherever it may live. */
+export const readCookies = () => {
+  const cookies = {};
+  for (const pair of document.cookie.split("; ")) {
+    const at = pair.indexOf("=");
+    if (at > 0) cookies[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return cookies;
+};
+
+export const setCookie = (name, value, seconds) => {
+  document.cookie = name + "=" + value + ";Max-Age=" + seconds + ";Path=/;SameSite=Lax" +
+    (location.protocol == "https:" ? ";Secure" : "");
+};
+
+/* A cookie may have been set host-only or on any parent domain: expire it on each. */
+const deleteCookie = (name) => {
+  const expired = name + "=;Max-Age=0;Path=/";
+  document.cookie = expired;
+  for (let domain = location.hostname.split("."); domain.length; domain.shift()) {
+    document.cookie = expired + ";Domain=" + domain.join(".");
+  }
+};
+
+/* Withdrawal: delete what a category declares, exact names and `prefix*` patterns. */
+export const deleteCategoryCookies = (category) => {
+  for (const item of category.items) {
+    for (const name of item.cookies || [item.name]) {
+      if (!name.endsWith("*")) deleteCookie(name);
+      else for (const found in readCookies()) if (found.startsWith(name.slice(0, -1))) deleteCookie(found);
+    }
+  }
+};

@@ -1,0 +1,51 @@
+"""What a one-language visitor of KPpay downloads, raw, gzip and brotli, and what it is made
+of: the widget's code, its CSS, the site's data and the texts. Printed, not asserted (the
+budget is tests/test_widget_size.py).
+
+    .venv/bin/python bench/widget_size.py
+
+Each part is compressed on its own, so the parts add up to about, not exactly, the files.
+A visitor shown the site's default language downloads the bundle only (its texts are
+embedded); a visitor of another language downloads the bundle and that language's pack.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from consent_build.bundle import build_widget  # noqa: E402
+from consent_build.output import sizes  # noqa: E402
+from consent_build.site_config import load_site  # noqa: E402
+
+
+def row(name: str, data: bytes) -> str:
+    size = sizes(data)
+    return f"{name:<34} {size['raw']:>7} {size['gzip']:>7} {size['brotli']:>7}"
+
+
+def main() -> None:
+    translations = ROOT / "translations"
+    config = load_site(ROOT / "banner_src" / "site.toml", translations)
+    widget = build_widget(config, ROOT / "banner_src", translations)
+    default = config.site["default_language"]
+    print(f"{'':<34} {'raw':>7} {'gzip':>7} {'brotli':>7}")
+    print(row(f"bundle (embeds {default})", widget.js))
+    for name in ("code", "css", "data"):
+        print(row(f"  {name}", widget.parts[name]))
+    print(row(f"  texts {default}", widget.parts["texts"]))
+    for lang, pack in sorted(widget.packs.items()):
+        print(row(f"pack {lang}", pack))
+    print(row(f"{default} visitor: bundle", widget.js))
+    for lang, pack in sorted(widget.packs.items()):
+        both = [sizes(widget.js), sizes(pack)]
+        total = {k: both[0][k] + both[1][k] for k in ("raw", "gzip", "brotli")}
+        print(f"{lang + ' visitor: bundle + pack ' + lang:<34} {total['raw']:>7} "
+              f"{total['gzip']:>7} {total['brotli']:>7}")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..db import get_engine
 from ..sites import registry
@@ -91,6 +91,7 @@ def list_owners() -> None:
 
 
 @click.command("rollup")
+@with_appcontext
 def rollup_command() -> None:
     """Count new events into the console's daily roll-ups (cron: every minute)."""
     engine = get_engine()

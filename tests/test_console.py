@@ -334,7 +334,7 @@ def test_console_catalogs_are_complete_and_match_the_sources(tmp_path):
     from .conftest import ROOT
 
     fresh = tmp_path / "console.pot"
-    CommandLineInterface().run(["pybabel", "-q", "extract", "-F",
+    CommandLineInterface().run(["pybabel", "--quiet", "extract", "-F",
                                 str(ROOT / "server/console/babel.cfg"), "--no-location",
                                 "-o", str(fresh), str(ROOT)])
     with fresh.open("rb") as handle:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ..db import get_engine
+from ..db import get_engine, make_engine
 from ..sites import registry
 from . import accounts, refusals, rollup
+
+# Seconds the roll-up job's statements may take (a request's are bounded by CONSENT_DB_TIMEOUT).
+JOB_TIMEOUT = 300
 
 owners = AppGroup("owners", help="The console's accounts: who may see which sites.")
 
@@ -94,12 +98,16 @@ def list_owners() -> None:
 @with_appcontext
 def rollup_command() -> None:
     """Count new events into the console's daily roll-ups (cron: every minute)."""
-    engine = get_engine()
-    # The whole backlog at once; each day's chunk may take longer than a request may.
-    counted = rollup.advance(engine, statement_seconds=300)
-    forgotten = refusals.forget_old(engine)
-    with engine.connect() as connection:
-        until = rollup.mark(connection)
+    # Its own engine: a day's chunk of a busy site may take longer than the few seconds a
+    # request may wait (CONSENT_DB_TIMEOUT), and a first run rolls up the whole history.
+    engine = make_engine(current_app.config["DATABASE_URL"], timeout=JOB_TIMEOUT)
+    try:
+        counted = rollup.advance(engine)
+        forgotten = refusals.forget_old(engine)
+        with engine.connect() as connection:
+            until = rollup.mark(connection)
+    finally:
+        engine.dispose()
     click.echo(f"rolled up {counted} events; roll-ups complete up to "
                f"{until.isoformat() if until else 'nothing yet'}"
                + (f"; {forgotten} old refused-origin counts deleted" if forgotten else ""))

@@ -95,8 +95,7 @@ def _start(connection: Connection, cutoff: datetime) -> None:
         "ON CONFLICT (name) DO NOTHING"), "start"), {"name": MARK, "start": start})
 
 
-def advance(engine: Engine, now: datetime | None = None, chunks: int | None = None,
-            statement_seconds: float | None = None) -> int:
+def advance(engine: Engine, now: datetime | None = None, chunks: int | None = None) -> int:
     """Roll up the settled events after the mark, `chunks` transactions at most (None: all).
 
     Returns how many events were counted. Another run advancing at the same time makes this
@@ -126,16 +125,15 @@ def advance(engine: Engine, now: datetime | None = None, chunks: int | None = No
                     .values(rolled_until=end)).rowcount
                 if not moved:
                     break
-                if statement_seconds and engine.dialect.name == "postgresql":
-                    connection.exec_driver_sql(
-                        f"SET LOCAL statement_timeout = {int(statement_seconds * 1000)}")
-                window = {"start": start, "end": end}
+                window, found = {"start": start, "end": end}, 0
                 if first is not None and first < end:
-                    counted += connection.execute(
+                    found = connection.execute(
                         sa.select(sa.func.count()).select_from(events).where(
                             events.c.server_time >= start, events.c.server_time < end)).scalar()
                     connection.execute(counts, window)
                     connection.execute(categories, window)
+            # Committed: only now are these events counted.
+            counted += found
         except OperationalError:
             # Another run holds the mark (lock timeout, SQLite busy): it does the work.
             break

@@ -26,7 +26,7 @@ from webassets import Bundle, Environment
 from .catalogs import check_catalog
 from .compiled import compiled_code, sources
 from .errors import BuildError, Problem
-from .messages import Text, duration_text, text_limits, widget_texts
+from .messages import Text, duration_text, site_texts
 from .output import hashed_name
 from .site_config import SiteConfig
 
@@ -57,9 +57,9 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         raise BuildError([Problem(str(p), None, "widget source missing")
                           for p in missing or [src / "js"]])
     code, names, stale = compiled_code(src)
-    texts = widget_texts(config, js_files)
-    limits = text_limits(config, js_files)
-    problems: list[Problem] = []
+    table, limits = site_texts(config, js_files)
+    texts = list(table.values())
+    problems: list[Problem] = reworded_problems(config, texts)
     warnings: list[Problem] = []
     if stale:
         (warnings if check and code else problems).append(stale)
@@ -71,7 +71,7 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         warnings += checked.warnings
     if problems:
         raise BuildError(problems, warnings)
-    index = {text.key: i for i, text in enumerate(texts)}
+    index = {key: i for i, key in enumerate(table)}  # by shared key: site_data's lookups
     default = config.site["default_language"]
     embedded = {default: tables[default]}
     packs = {lang: pack_script(table) for lang, table in tables.items() if lang != default}
@@ -90,6 +90,15 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
              "data": site_data(config, index, {}, described, "", names),
              "texts": _dump(tables[default]).encode("ascii")}
     return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings, parts=parts)
+
+
+def reworded_problems(config: SiteConfig, texts: list[Text]) -> list[Problem]:
+    """A `reworded` text must be one the banner shows."""
+    shown = {t.msgid[0] if isinstance(t.msgid, tuple) else t.msgid for t in texts}
+    return [Problem(str(config.path), config.line("site", "reworded", i),
+                    f"site.reworded: {msgid!r} is no text of this banner; expected the "
+                    "English text (msgid) of one it shows, e.g. 'Accept all'")
+            for i, msgid in enumerate(config.site.get("reworded", [])) if msgid not in shown]
 
 
 def pack_script(table: list[str]) -> bytes:
@@ -183,6 +192,9 @@ def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, lis
         endpoint=site["endpoint"],
         cookieName=site["cookie_name"],
         rtl=rtl_languages(site["languages"]) or None,
+        # host -> service, for the placeholders (block.js); only for a site that declares hosts
+        hosts={host: service["name"] for c in config.categories for service in c["services"]
+               for host in service.get("hosts", [])} or None,
         categories=[
             # The widget shows and deletes cookies and services alike: one list, `items`;
             # `required` only where true.

@@ -7,6 +7,7 @@ import { deleteCategoryCookies } from "./cookies.js";
 import { button, element, safe, shadowRoot } from "./dom.js";
 import { _, tagLanguage } from "./i18n.js";
 import { showPreferences } from "./prefs.js";
+import { SITE } from "./site.js";
 
 const toRun = []; // scripts granted but not yet run, in order
 const queued = new WeakSet();
@@ -69,11 +70,14 @@ const holdOrLoadFrame = (frame, category) => {
   }
 };
 
-/* The placeholder: who hosts the content, and the two ways to get it. */
+/* The placeholder: who hosts the content, and the two ways to get it. A host a service
+   declares (`hosts`, itself or a parent domain) is shown as that service; the build writes
+   SITE.hosts only for a site that declares some. */
 const paintPlaceholder = (placeholder, frame) => {
-  const category = frame.getAttribute(CATEGORY_ATTRIBUTE);
+  const category = frame.getAttribute(CATEGORY_ATTRIBUTE), hosts = SITE.hosts || {};
   let host = frame.dataset.provider;
   try { host = host || new URL(frame.dataset.src, location).hostname; } catch {}
+  for (let domain = host; domain; domain = domain.replace(/^[^.]*\.?/, "")) if (hosts[domain]) { host = hosts[domain]; break; }
   tagLanguage(placeholder.host);
   placeholder.replaceChildren(element("div", { class: "k P" }, [
     // TRANSLATORS: placeholder of blocked embedded content; {host} is who hosts it, e.g. Facebook

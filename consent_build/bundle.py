@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,9 @@ from webassets import Bundle, Environment
 from .catalogs import check_catalog
 from .compiled import compiled_code, sources
 from .errors import BuildError, Problem
-from .messages import Text, duration_text, site_texts
+from .messages import Text, code_texts, duration_text, readable_site_texts, site_texts
 from .output import hashed_name
-from .site_config import SiteConfig
+from .site_config import LANGUAGE_CODE, SiteConfig, catalog_path
 
 CSS_FILES = ["banner.css"]
 
@@ -90,6 +91,26 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
              "data": site_data(config, index, {}, described, "", names),
              "texts": _dump(tables[default]).encode("ascii")}
     return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings, parts=parts)
+
+
+def catalog_problems(site_file: Path, src: Path, translations: Path) -> list[Problem]:
+    """The catalog problems of a site file that fails its own checks: its languages that have
+    a catalog, checked against the widget's texts and the site's texts that can be read."""
+    try:
+        data = tomllib.loads(site_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    site = data.get("site") if isinstance(data.get("site"), dict) else {}
+    languages = site.get("languages") if isinstance(site.get("languages"), list) else []
+    name = site.get("name") if isinstance(site.get("name"), str) else ""
+    texts = list(code_texts(sources(src))[0].values()) + readable_site_texts(data)
+    problems: list[Problem] = []
+    for lang in languages:
+        if isinstance(lang, str) and LANGUAGE_CODE.match(lang) and catalog_path(
+                translations, lang).is_file():
+            problems += check_catalog(list(dict.fromkeys(texts)), translations, lang,
+                                      name).problems
+    return problems
 
 
 def reworded_problems(config: SiteConfig, texts: list[Text]) -> list[Problem]:

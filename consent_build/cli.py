@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from . import workflow
-from .bundle import CSS_FILES, build_widget
+from .bundle import CSS_FILES, build_widget, catalog_problems
 from .compiled import artefact, compile_widget
 from .errors import BuildError, Problem
 from .output import inputs_hash as hash_inputs
@@ -41,7 +41,11 @@ def _relative(path: Path) -> Path:
 
 def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool) -> dict:
     """Build one site; return the manifest's figures. Raises BuildError."""
-    config = load_site(_relative(site_file), translations)
+    try:
+        config = load_site(_relative(site_file), translations)
+    except BuildError as exc:  # the catalogs' problems too, so that one run lists them all
+        raise BuildError(exc.problems + catalog_problems(site_file, src, _relative(translations)),
+                         exc.warnings) from None
     widget = build_widget(config, src, _relative(translations), check=check)
     site = config.site
     inputs = ([site_file, *artefact(src)] + [src / "css" / c for c in CSS_FILES]
@@ -165,7 +169,7 @@ def _site_files(args: argparse.Namespace, root: Path) -> list[Path]:
     return found
 
 
-def _build_all(site_files: list[Path], src: Path, translations: Path, out: Path,
+def build_all(site_files: list[Path], src: Path, translations: Path, out: Path,
                check: bool) -> list[dict]:
     """Check every site, then write them all, or none when any has a problem. A catalog
     problem names the site whose banner needs that text (catalogs are shared)."""
@@ -210,9 +214,11 @@ def main(argv: list[str] | None = None) -> int:
             if len(site_files) > 1:
                 raise BuildError([Problem("audit", None, _one_site_please(site_files))])
             return _audit(args, site_files[0], translations)
-        # The template holds every site's texts, and the one --site names.
-        every_site = list(dict.fromkeys(list_site_files(root) + site_files))
+        # The template holds the texts of every site in sites/; `extract --site FILE` adds
+        # a file kept elsewhere (the build does not, so that a trial file leaves no trace).
+        every_site = list_site_files(root)
         if args.command == "extract":
+            every_site = list(dict.fromkeys(every_site + site_files))
             pot = workflow.extract(translations, src, every_site)
             print(f"{_relative(pot)} refreshed from banner_src/js/ and "
                   f"{', '.join(str(_relative(f)) for f in every_site)}; "
@@ -242,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             # (listed below with their lines), and only a real change is written.
             for path in workflow.refresh(translations, src, every_site):
                 print(f"{_relative(path)} updated with the texts of banner_src/js/ and sites/")
-        results = _build_all(site_files, src, translations, out, check)
+        results = build_all(site_files, src, translations, out, check)
     except BuildError as exc:
         _warn(exc.warnings)
         _report(exc.problems, f"{args.command or 'build'} failed")

@@ -107,6 +107,24 @@ def site_messages(data: dict, lines: dict) -> list[Extracted]:
     return out
 
 
+def readable_site_texts(data: dict) -> list[Text]:
+    """The texts of a site file that fails its checks, as far as they can be read."""
+    texts: list[Text] = []
+    for category in data.get("categories") if isinstance(data.get("categories"), list) else []:
+        if not isinstance(category, dict):
+            continue
+        texts += [Text(category[k]) for k in ("title", "description")
+                  if isinstance(category.get(k), str)]
+        for kind in ("cookies", "services"):
+            items = category.get(kind) if isinstance(category.get(kind), list) else []
+            for item in (i for i in items if isinstance(i, dict)):
+                if isinstance(item.get("purpose"), str):
+                    texts.append(Text(item["purpose"]))
+                if isinstance(item.get("duration"), str) and DURATION.match(item["duration"]):
+                    texts.append(duration_text(item["duration"]))
+    return texts
+
+
 def js_messages(path: Path) -> list[Extracted]:
     """The `_("…")` messages of one widget source file, through Babel's own extractor."""
     with path.open("rb") as fileobj:

@@ -5,6 +5,7 @@ Subcommands for translators (see translations/README.md):
   update       merge the template into every catalog (new strings empty, changed ones fuzzy)
   init LANG    create LANG's catalog and add LANG to the site's languages
   check        check the site and its catalogs, list every problem; write nothing
+  tag          print each built site's <script> tag with its SRI (--server URL)
 
 And for site owners:
   audit URL    visit URL in headless Chromium before consent, after a refusal and after
@@ -17,6 +18,7 @@ For people who change the widget's code (banner_src/js/), after `npm ci`:
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -128,6 +130,10 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("lang", help="language code, e.g. de or pt_BR")
     commands.add_parser("check", parents=[common],
                         help="check the site and its catalogs; write nothing")
+    tag = commands.add_parser("tag", parents=[common],
+                              help="print the <script> tag of each built site, with its SRI")
+    tag.add_argument("--server", default="https://YOUR-SERVER",
+                     help="where the server is reached (default: a placeholder)")
     commands.add_parser("compile-widget", parents=[common],
                         help="compile banner_src/js/ into banner_src/compiled/ (needs npm ci)")
     commands.add_parser("compile", parents=[common],
@@ -238,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_relative(site_files[0])}; translate it, then python build.py check"
                   f" --site {_relative(site_files[0])}")
             return 0
+        if args.command == "tag":
+            for site_file in site_files:
+                print(script_tag(out, site_id_of(site_file), args.server))
+            return 0
         if args.command == "compile-widget":
             path = compile_widget(src)
             print(f"{_relative(path)} compiled; next: python build.py, and commit both")
@@ -262,6 +272,18 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(size_report(result, out))
     return 0
+
+
+def script_tag(out: Path, site: str, server: str) -> str:
+    """The tag a site's pages carry: its hashed bundle, with the SRI the manifest holds."""
+    path = out / site / "manifest.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))["files"]["consent.js"]
+    except OSError:
+        raise BuildError([Problem(str(_relative(path)), None, "not built yet: run "
+                                  "`python build.py` first")]) from None
+    return (f'<script src="{server.rstrip("/")}/c/{site}/{entry["file"]}" '
+            f'integrity="{entry["integrity"]}" crossorigin="anonymous" async></script>')
 
 
 def _site_option(args: argparse.Namespace) -> str:

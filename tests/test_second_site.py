@@ -161,6 +161,12 @@ def test_once_translated_both_sites_build_with_their_durations_and_hosts(walked)
     kppay = (folder / "dist" / "kppay" / "consent.js").read_bytes()
     assert kppay == (ROOT / "dist" / "kppay" / "consent.js").read_bytes()  # KPpay unchanged
     assert "J'accepte" not in kppay.decode() and "Tout accepter" in kppay.decode()
+    tag = run(folder, "tag", "--site", "sites/kppay-marchands.toml", "--server",
+              "https://consent.kppay.tg").stdout.strip()
+    manifest = json.loads((folder / "dist" / "kppay-marchands" / "manifest.json").read_text())
+    entry = manifest["files"]["consent.js"]
+    assert tag == (f'<script src="https://consent.kppay.tg/c/kppay-marchands/{entry["file"]}" '
+                   f'integrity="{entry["integrity"]}" crossorigin="anonymous" async></script>')
     again = run(folder)  # a second build changes nothing: the catalogs stay as they are
     assert again.returncode == 0 and "updated" not in again.stdout
 

@@ -41,8 +41,10 @@ def _relative(path: Path) -> Path:
         return path
 
 
-def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool) -> dict:
-    """Build one site; return the manifest's figures. Raises BuildError."""
+def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool,
+          write: bool = True) -> dict:
+    """Build one site (written unless `check`, or `write` is false); return the manifest's
+    figures and files. Raises BuildError."""
     try:
         config = load_site(_relative(site_file), translations)
     except BuildError as exc:  # the catalogs' problems too, so that one run lists them all
@@ -63,7 +65,7 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
         "inputs_sha256": hash_inputs(inputs),
     }
     files = render(widget.js, manifest, widget.packs)
-    if not check:
+    if write and not check:
         write_atomically(files, out / site["id"])
     return {"site": site["id"], "files": files, "js": widget.js, "css": widget.css,
             "texts": widget.texts, "packs": widget.packs, "warnings": widget.warnings}
@@ -184,7 +186,7 @@ def build_all(site_files: list[Path], src: Path, translations: Path, out: Path,
     warnings: dict[Problem, None] = {}
     for site_file in site_files:
         try:
-            result = build(site_file, src, translations, out, check=True)
+            result = build(site_file, src, translations, out, check, write=False)
         except BuildError as exc:
             site = site_id_of(site_file)
             for problem in exc.problems:
@@ -211,7 +213,8 @@ def build_all(site_files: list[Path], src: Path, translations: Path, out: Path,
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     src = getattr(args, "src", ROOT / "banner_src")
-    root = src.resolve().parent
+    # The project the sources belong to; its sites/, else this toolchain's.
+    root = src.resolve().parent if (src.resolve().parent / SITES_FOLDER).is_dir() else ROOT
     translations = getattr(args, "translations", ROOT / "translations")
     out = getattr(args, "out", ROOT / "dist")
     try:
@@ -253,9 +256,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{_relative(path)} compiled; next: python build.py, and commit both")
             return 0
         check = args.check or args.command == "check"  # "compile" is the build
-        if not check:
+        if not check and translations.resolve().parent == src.resolve().parent == root:
             # The build keeps the catalogs in step with the sites: new texts arrive empty
-            # (listed below with their lines), and only a real change is written.
+            # (listed below with their lines), and only a real change is written. Only in a
+            # project's own tree: sources or catalogs taken from elsewhere are left alone.
             for path in workflow.refresh(translations, src, every_site):
                 print(f"{_relative(path)} updated with the texts of banner_src/js/ and sites/")
         results = build_all(site_files, src, translations, out, check)

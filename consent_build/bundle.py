@@ -141,9 +141,26 @@ _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _STRING_OR_KEY = re.compile(r'"(?:[^"\\]|\\.)*"|([A-Za-z_$][A-Za-z0-9_$]*)(?=:)')
 
 
+class Code(str):
+    """A JavaScript expression js_literal writes as it is."""
+
+
+def service_of_host(config: SiteConfig) -> Code | None:
+    """For a site whose services declare `hosts`: a function from an embed's host to the
+    service that declared it (itself or a parent domain; the first declared wins), which
+    the placeholders call (block.js). None, and no byte of it, for the other sites."""
+    pairs = [["." + host, service["name"]] for category in config.categories
+             for service in category["services"] for host in service.get("hosts", [])]
+    if not pairs:
+        return None
+    return Code(f'h=>{_dump(pairs)}.find(([d])=>("."+h).endsWith(d))?.[1]')
+
+
 def js_literal(value) -> str:
     """`value` as a JavaScript expression: JSON, but with the object keys that are
     identifiers unquoted, since the site's data is code here (two bytes a key)."""
+    if isinstance(value, Code):
+        return str(value)
     if isinstance(value, dict):
         return "{" + ",".join(
             f"{key if _IDENTIFIER.match(key) else _dump(key)}:{js_literal(item)}"
@@ -214,8 +231,7 @@ def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, lis
         cookieName=site["cookie_name"],
         rtl=rtl_languages(site["languages"]) or None,
         # host -> service, for the placeholders (block.js); only for a site that declares hosts
-        hosts={host: service["name"] for c in config.categories for service in c["services"]
-               for host in service.get("hosts", [])} or None,
+        hosts=service_of_host(config),
         categories=[
             # The widget shows and deletes cookies and services alike: one list, `items`;
             # `required` only where true.

@@ -71,13 +71,14 @@ const holdOrLoadFrame = (frame, category) => {
 };
 
 /* The placeholder: who hosts the content, and the two ways to get it. A host a service
-   declares (`hosts`, itself or a parent domain) is shown as that service; the build writes
-   SITE.hosts only for a site that declares some. */
+   declares (`hosts`) is shown as that service: SITE.hosts is a function the build writes
+   only for a site that declares hosts (bundle.py, service_of_host), so that the others carry
+   none of it. */
 const paintPlaceholder = (placeholder, frame) => {
-  const category = frame.getAttribute(CATEGORY_ATTRIBUTE), hosts = SITE.hosts || {};
+  const category = frame.getAttribute(CATEGORY_ATTRIBUTE);
   let host = frame.dataset.provider;
   try { host = host || new URL(frame.dataset.src, location).hostname; } catch {}
-  for (let domain = host; domain; domain = domain.replace(/^[^.]*\.?/, "")) if (hosts[domain]) { host = hosts[domain]; break; }
+  host = SITE.hosts?.(host) || host;
   tagLanguage(placeholder.host);
   placeholder.replaceChildren(element("div", { class: "k P" }, [
     // TRANSLATORS: placeholder of blocked embedded content; {host} is who hosts it, e.g. Facebook

@@ -45,7 +45,7 @@ INTERNAL_PROPERTIES = (
     "texts", "packs", "css",
     "policy", "lifetime", "defaultLanguage", "endpoint", "cookieName", "rtl", "categories",
     "required", "title", "description", "consentMode", "items",
-    "purpose", "duration", "cookies",
+    "purpose", "duration", "cookies", "hosts",
     "file",
     # consent.js: a change, as its subscribers receive it
     "choice", "withdrawn", "reloadNeeded",

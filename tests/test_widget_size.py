@@ -12,8 +12,10 @@ import pytest
 # Issue 16 asks at most 6 KiB (6,144 B) for the French visitor, every feature included;
 # 6,199 B is the best reached without golfing the sources (notes/issue-16.md, "Part 2",
 # says where the bytes go), so the bar holds there: any growth fails. The English visitor
-# downloads the bundle (with the French texts in it) and the English pack.
-BUDGET = {"fr": 6199, "en": 6963}
+# downloads the bundle (with the French texts in it) and the English pack. Issue 17 added
+# 16 B: the placeholder calls the site's host-to-service function, which only the bundles
+# of sites that declare `hosts` carry.
+BUDGET = {"fr": 6215, "en": 6979}
 
 
 def brotli_size(data: bytes) -> int:

@@ -27,6 +27,8 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
+from site_names import env_suffix
+
 from .. import ratelimit, store
 from ..db import get_engine
 from ..formats import csv_lines, jsonl_lines
@@ -417,7 +419,7 @@ def health(site_id: str):
             rolled = rollup.mark(connection)
     now = datetime.now(UTC)
     refused = refusals.recent(get_engine(), site.id, now) if database else []
-    variable = f"CONSENT_ORIGINS_{site.id.upper().replace('-', '_')}"
+    variable = f"CONSENT_ORIGINS_{env_suffix(site.id)}"
     return render_template("console/health.html", site=site, database=database,
                            seconds=seconds, redis=_redis_status(), rolled=rolled, now=now,
                            lag=(now - rolled) if rolled else None, refused=refused,

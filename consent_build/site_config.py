@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from consent_ids import SITE_ID
+
 from .errors import BuildError, Problem
 from .toml_lines import key_lines, line_of
 
@@ -114,7 +116,7 @@ CONTACT = {
     "phone": Field(str, required=False),
 }
 SITE = {
-    "id": Field(str, check=_matches(_ID, "a lower-case id such as 'kppay'")),
+    "id": Field(str, check=_matches(re.compile(SITE_ID), "a lower-case id such as 'kppay'")),
     "name": _TEXT,
     "policy_url": Field(str, check=_url),
     "revision": Field(int, check=_positive),

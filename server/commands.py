@@ -55,7 +55,7 @@ def purge(batch_size: int, now_text: str | None, dry_run: bool) -> None:
     sites = registry().all()
     # Each known site with its own period, then every other site with the default one.
     passes = [(s.id, [], s.retention) for s in sites]
-    passes.append((None, [s.id for s in sites], current_app.config["DEFAULT_RETENTION"]))
+    passes.append((None, [s.id for s in sites], current_app.config["CONSENT_RETENTION"]))
     total = 0
     for site, others, period in passes:
         limit = cutoff(now, period)

@@ -12,6 +12,7 @@ import json
 
 from gunicorn import glogging, util
 
+from .contract import error_body
 from .logs import scrub
 
 
@@ -24,8 +25,7 @@ class Logger(glogging.Logger):
 
 
 def _write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
-    body = json.dumps({"error": f"{reason}: {mesg}"[:300] if mesg else reason,
-                       "field": None}).encode()
+    body = json.dumps(error_body(f"{reason}: {mesg}"[:300] if mesg else reason)).encode()
     head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             "Cache-Control: no-store\r\n\r\n")

@@ -4,42 +4,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
+from .contract import SAME_EVENT, iso, receipt  # noqa: F401 - iso and receipt re-exported
 from .tables import erased_events, events
 
-# What a replay must repeat for its stored receipt to be handed back: everything the
-# visitor's browser sent (how it reached us, user agent and network, may change).
-SAME_EVENT = ("consent_id", "site", "revision", "action", "choices", "language", "page_url",
-              "gpc", "client_time")
+# How far back a replayed event id is looked for. The widget drops a queued event after 30 days;
+# on PostgreSQL event_id is unique per monthly partition only, so the check reads the partitions
+# of this window (two or three), not seven years of them.
+REPLAY_WINDOW = timedelta(days=62)
 
-
-def iso(moment: datetime | None) -> str | None:
-    """UTC, microseconds, `Z`: the one text form of a time in receipts and exports."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        # SQLite hands back what was written, in UTC, without the zone.
-        moment = moment.replace(tzinfo=UTC)
-    # %Y is not zero-padded below the year 1000 on every platform: written out instead.
-    moment = moment.astimezone(UTC)
-    return f"{moment.year:04d}-{moment.strftime('%m-%dT%H:%M:%S.%f')}Z"
-
-
-def receipt(row: dict, key: bytes) -> str:
-    """A keyed hash of what was recorded: the visitor can show it, only the server can make it."""
-    signed = {name: row[name] for name in (
-        "event_id", "consent_id", "site", "revision", "action", "choices", "language",
-        "page_url", "gpc")}
-    signed["server_time"] = iso(row["server_time"])
-    text = json.dumps(signed, sort_keys=True, separators=(",", ":"))
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+# Built once: SQLAlchemy caches their compiled form, so a batch costs no statement building.
+_INSERT = events.insert()
+_STORED = sa.select(events).where(events.c.event_id.in_(sa.bindparam("ids", expanding=True)))
+_RECENT = _STORED.where(events.c.server_time >= sa.bindparam("since"))
+_ERASED = sa.select(erased_events.c.event_key).where(
+    erased_events.c.event_key.in_(sa.bindparam("keys", expanding=True)))
+# Transaction-scoped locks on each event id (60 bits of it), taken in one order by every
+# batch: two batches holding the same event id run one after the other, so the second sees the
+# first's row. Collisions only make two unrelated batches wait for each other.
+_LOCK_IDS = sa.text("SELECT count(pg_advisory_xact_lock(k)) "
+                    "FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 class Conflict(Exception):
@@ -61,30 +50,51 @@ def _same(stored: dict, row: dict, name: str) -> bool:
     return stored[name] == row[name]
 
 
-def record(engine: Engine, row: dict, erased_key: bytes) -> tuple[dict, bool]:
-    """Insert `row` and commit; on a replayed event id return the stored row instead.
+def _serialise(connection, event_ids: list[str]) -> None:
+    """Make the check-then-insert of these ids atomic against every other writer."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_IDS, {"keys": sorted({int(i[:15], 16) for i in event_ids})})
+    else:
+        # SQLite: take the write lock now (waiting up to the busy timeout), not at the
+        # insert, so that no other process writes between the check and the insert.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    Returns (the stored row, whether it was inserted now). Returning means committed.
-    Raises Conflict for an event id used by another event, Erased for an erased event.
+
+def record_many(engine: Engine, rows: list[dict], erased_key: bytes) -> list:
+    """Insert the new rows of `rows` in one transaction and commit.
+
+    Returns, per row: (the stored row, whether it was inserted now), or the Conflict or Erased
+    it met. Returning means committed. A replay (the same event id with the same event, earlier
+    or within this batch) gets the stored row back.
     """
-    try:
-        with engine.begin() as connection:
-            gone = connection.execute(sa.select(erased_events.c.event_key).where(
-                erased_events.c.event_key == event_key(row["event_id"], erased_key))).first()
-            if gone is not None:
-                raise Erased(row["event_id"])
-            connection.execute(events.insert().values(**row))
-        return row, True
-    except IntegrityError:
-        with engine.connect() as connection:
-            stored = connection.execute(
-                sa.select(events).where(events.c.event_id == row["event_id"])).mappings().first()
-        if stored is None:
-            raise
-        stored = dict(stored)
-        if not all(_same(stored, row, name) for name in SAME_EVENT):
-            raise Conflict(row["event_id"]) from None
-        return stored, False
+    ids = sorted({row["event_id"] for row in rows})
+    keys = {event_key(i, erased_key): i for i in ids}
+    with engine.begin() as connection:
+        _serialise(connection, ids)
+        if connection.dialect.name == "postgresql":
+            since = min(row["server_time"] for row in rows) - REPLAY_WINDOW
+            found = connection.execute(_RECENT, {"ids": ids, "since": since})
+        else:
+            found = connection.execute(_STORED, {"ids": ids})
+        stored = {r["event_id"]: dict(r) for r in found.mappings()}
+        erased = {keys[k] for k in connection.execute(_ERASED, {"keys": list(keys)}).scalars()}
+        outcomes, new = [], []
+        for row in rows:
+            event_id = row["event_id"]
+            first = stored.get(event_id)
+            if event_id in erased:
+                outcomes.append(Erased(event_id))
+            elif first is None:
+                stored[event_id] = row
+                new.append(row)
+                outcomes.append((row, True))
+            elif all(_same(first, row, name) for name in SAME_EVENT):
+                outcomes.append((first, False))
+            else:
+                outcomes.append(Conflict(event_id))
+        if new:
+            connection.execute(_INSERT, new)
+    return outcomes
 
 
 def history(engine: Engine, consent_id: str) -> list[dict]:
@@ -158,3 +168,48 @@ def stream(engine: Engine, start: datetime, end: datetime, site: str | None,
             query.order_by(events.c.server_time, events.c.id))
         for row in result.mappings():
             yield dict(row)
+
+
+# --- PostgreSQL's monthly partitions (migration 0003); SQLite keeps one table -------------
+
+_PARTITIONS = sa.text("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                      "WHERE i.inhparent = CAST('consent_events' AS regclass) ORDER BY 1")
+
+
+def add_months(connection, first: datetime, count: int) -> int:
+    """Create the monthly partitions from `first`'s month on that are missing; how many."""
+    if connection.dialect.name != "postgresql":
+        return 0
+    return connection.execute(sa.text("SELECT consent_events_add_months(:first, :count)"),
+                              {"first": first, "count": count}).scalar_one()
+
+
+def _month_start(name: str) -> datetime | None:
+    try:
+        year, month = name.removeprefix("consent_events_").split("_")
+        return datetime(int(year), int(month), 1, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _next_month(start: datetime) -> datetime:
+    return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+
+
+def whole_months_before(engine: Engine, cutoff: datetime) -> list[tuple[str, datetime]]:
+    """The partitions (name, first day) whose whole month is older than `cutoff`."""
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as connection:
+        names = connection.execute(_PARTITIONS).scalars().all()
+    months = [(name, _month_start(name)) for name in names]
+    return [(name, start) for name, start in months
+            if start is not None and _next_month(start) <= cutoff]
+
+
+def drop_month(engine: Engine, name: str) -> int:
+    """Drop one month's partition; the number of events it held."""
+    with engine.begin() as connection:
+        held = connection.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar_one()
+        connection.execute(sa.text(f'DROP TABLE "{name}"'))
+    return held

@@ -124,7 +124,7 @@ def test_stored_events_cannot_be_changed(make_app):
     assert [r["action"] for r in rows(app, consent_id=consent_id)] == ["refuse_all"]
 
 
-def test_purge_deletes_exactly_what_is_older_than_seven_years(make_app):
+def test_purge_deletes_exactly_what_is_older_than_seven_years(make_app, db_kind):
     app = make_app()
     tick = timedelta(microseconds=1)
     old = insert(app, [CUTOFF - timedelta(days=400), CUTOFF - tick])
@@ -132,8 +132,11 @@ def test_purge_deletes_exactly_what_is_older_than_seven_years(make_app):
     result = app.test_cli_runner().invoke(
         args=["consents", "purge", "--now", NOW.isoformat(), "--batch-size", "1"])
     assert result.exit_code == 0, result.output
-    assert "site kppay: deleted 2 events older than 2019-11-25T12:00:00.000000Z (7 years)" \
-        in result.output
+    # PostgreSQL drops the month wholly past (a partition), then deletes the rest row by row.
+    deleted = 1 if db_kind == "postgresql" else 2
+    assert (db_kind == "postgresql") == ("dropped the month 2018-10 (1 events" in result.output)
+    assert (f"site kppay: deleted {deleted} events older than 2019-11-25T12:00:00.000000Z "
+            "(7 years)") in result.output
     assert "purged 2 events in total" in result.output
     assert "site kppay: purging" in result.stderr  # the progress bar's label
     assert rows(app, consent_id=old) == []

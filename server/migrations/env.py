@@ -17,6 +17,7 @@ else:
     with engine.connect() as connection:
         # SQLite cannot ALTER most things: batch mode rebuilds tables when a migration needs it.
         context.configure(connection=connection, target_metadata=metadata,
-                          include_name=include_name, render_as_batch=connection.dialect.name == "sqlite")
+                          include_name=include_name,
+                          render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()

@@ -80,29 +80,24 @@ def endpoint(value, name: str) -> str:
     return value
 
 
-def integer(low: int, high: int) -> Callable:
-    def check(value, name: str) -> int:
+def _number(convert: type, low: float, high: float, expected: str) -> Callable:
+    def check(value, name: str):
         try:
-            number = int(value)
+            number = convert(value)
         except (TypeError, ValueError):
             number = None
         if number is None or not low <= number <= high:
-            raise ConfigError(f"{name}={value!r}: expected a whole number from {low} to {high}")
+            raise ConfigError(f"{name}={value!r}: expected {expected} from {low:g} to {high:g}")
         return number
     return check
+
+
+def integer(low: int, high: int) -> Callable:
+    return _number(int, low, high, "a whole number")
 
 
 def seconds(low: float, high: float) -> Callable:
-    def check(value, name: str) -> float:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = None
-        if number is None or not low <= number <= high:
-            raise ConfigError(f"{name}={value!r}: expected a number of seconds from {low:g} "
-                              f"to {high:g}")
-        return number
-    return check
+    return _number(float, low, high, "a number of seconds")
 
 
 def boolean(value, name: str) -> bool:

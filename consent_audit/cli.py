@@ -11,7 +11,7 @@ from pathlib import Path
 
 from consent_build.site_config import SiteConfig
 
-from . import html, report
+from . import report
 from .declared import from_site
 from .errors import AuditError
 from .judge import judge
@@ -70,6 +70,8 @@ def main(args: argparse.Namespace, config: SiteConfig) -> int:
         report.write_json(args.json, audit, findings, declared)
         print(f"JSON written to {args.json}")
     if args.html:
+        from . import html  # Jinja2 only when a report is asked for
+
         html.write(args.html, audit, findings, declared)
         print(f"HTML report written to {args.html}")
     if args.propose:

@@ -141,3 +141,12 @@ def test_site_option_builds_another_site_beside_kppay(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["boutique", "kppay"]
     js = (out / "boutique" / "consent.js").read_text()
     assert '"id":"boutique"' in js and "Les cookies sur Boutique" in js
+
+
+def test_the_build_commands_load_nothing_of_the_audit_or_the_server():
+    """A translator's install (requirements/build.txt) has neither Selenium nor Jinja2."""
+    code = ("import sys; from consent_build.cli import _parser; _parser(); "
+            "print(sorted({'selenium', 'jinja2', 'flask', 'sqlalchemy'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "[]"

@@ -1,23 +1,24 @@
 """Group commit: the consents that arrive together in one process share one transaction.
 
-Each request thread hands its row to this process's writer thread and waits. The writer takes
-every row waiting (up to LIMIT), gives late-comers a short bounded window to join, writes them
-in one transaction (store.record_many) and answers each thread only once that transaction has
-committed: a 201 still means "on disk". While one batch commits, the next one gathers, so under
-load the fsync of one commit is shared by many consents; alone, a consent waits at most the
-window. SQLite's writes are serialised here too, instead of queueing on its lock.
+No writer thread: the request thread that finds no commit under way becomes the leader, takes
+every row waiting (up to LIMIT) and writes them in one transaction (store.record_many); the
+rows arriving meanwhile wait, and when that commit ends one of their threads leads the next
+batch with all of them. Each thread answers only once the transaction holding its row has
+committed: a 201 still means "on disk". Under load a commit's fsync is shared by every
+consent that arrived during the one before; alone, a consent is written at once (plus the
+window, when one is set). SQLite's writes are serialised here too, instead of queueing on its
+lock.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
-# Rows per transaction at most: one multi-row INSERT, well under any statement size limit.
+# Rows per transaction at most: one statement, well under any statement size limit.
 LIMIT = 256
 
 
@@ -29,60 +30,77 @@ class _Pending:
     __slots__ = ("row", "done", "outcome")
 
     def __init__(self, row: dict):
-        self.row, self.done, self.outcome = row, threading.Event(), None
+        self.row, self.done, self.outcome = row, False, None
 
 
 class GroupCommit:
     """`submit(row)` returns what `write` returned for the row, once committed.
 
     `write(rows)` writes rows in one transaction and returns one outcome per row: a value, or
-    an exception to raise in the request's thread.
+    an exception to raise in the request's thread. `window`: how long a leader waits for more
+    rows before writing (0: not at all; batches form anyway while a commit is under way).
     """
 
     def __init__(self, write: Callable[[list[dict]], list], window: float, timeout: float):
         self.write, self.window, self.timeout = write, window, timeout
-        self.lock = threading.Lock()
-        self.arrived = threading.Condition(self.lock)
+        self.changed = threading.Condition(threading.Lock())
         self.waiting: list[_Pending] = []
-        self.writer_pid: int | None = None
+        self.leading = False
 
     def submit(self, row: dict):
         pending = _Pending(row)
-        with self.lock:
-            # A forked worker does not inherit its parent's thread: one writer per process.
-            if self.writer_pid != os.getpid():
-                self.writer_pid = os.getpid()
-                threading.Thread(target=self._run, name="group-commit", daemon=True).start()
+        deadline = time.monotonic() + self.timeout
+        with self.changed:
             self.waiting.append(pending)
-            self.arrived.notify()
-        if not pending.done.wait(self.timeout):
-            raise WriteTimeout(f"not committed within {self.timeout:g} s")
+            if len(self.waiting) >= LIMIT:
+                self.changed.notify_all()  # a leader in its window: the batch is full
+        while True:
+            with self.changed:
+                # Wait while another thread commits; lead when no one does.
+                while not pending.done and self.leading:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        if pending in self.waiting:
+                            self.waiting.remove(pending)  # never written after its 503
+                        raise WriteTimeout(f"not committed within {self.timeout:g} s")
+                    self.changed.wait(left)
+                if pending.done:
+                    break
+                self.leading = True
+            self._lead()
         if isinstance(pending.outcome, BaseException):
             raise pending.outcome
         return pending.outcome
 
-    def _take(self) -> list[_Pending]:
-        with self.lock:
-            while not self.waiting:
-                self.arrived.wait()
-            deadline = time.monotonic() + self.window
-            while len(self.waiting) < LIMIT:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self.arrived.wait(left)
-            batch, self.waiting = self.waiting[:LIMIT], self.waiting[LIMIT:]
-        return batch
-
-    def _run(self) -> None:
-        while True:
-            self._commit(self._take())
+    def _lead(self) -> None:
+        """Write one batch: the rows waiting longest (this thread's among them, unless more
+        than LIMIT came before it)."""
+        batch: list[_Pending] = []
+        try:
+            if self.window:
+                # Late-comers may join, unless the batch is full already.
+                end = time.monotonic() + self.window
+                with self.changed:
+                    while len(self.waiting) < LIMIT and (left := end - time.monotonic()) > 0:
+                        self.changed.wait(left)
+            with self.changed:
+                batch, self.waiting = self.waiting[:LIMIT], self.waiting[LIMIT:]
+            self._commit(batch)
+        finally:
+            with self.changed:
+                for pending in batch:
+                    if not pending.done:  # only if _commit itself was interrupted
+                        pending.outcome = WriteTimeout("the commit was interrupted")
+                        pending.done = True
+                self.leading = False
+                self.changed.notify_all()
 
     def _commit(self, batch: list[_Pending]) -> None:
         try:
             outcomes = self.write([p.row for p in batch])
         except DBAPIError as error:
-            if len(batch) > 1 and not error.connection_invalidated and _row_fault(error):
+            if len(batch) > 1 and not error.connection_invalidated and isinstance(
+                    error, IntegrityError | DataError):
                 # One row the database refuses (it should not happen: rows are checked
                 # before) must not fail the others: each alone, then.
                 for pending in batch:
@@ -92,12 +110,4 @@ class GroupCommit:
         except Exception as error:  # noqa: BLE001 - handed to the request, which answers 500
             outcomes = [error] * len(batch)
         for pending, outcome in zip(batch, outcomes, strict=True):
-            pending.outcome = outcome
-            pending.done.set()
-
-
-def _row_fault(error: DBAPIError) -> bool:
-    """A data or integrity error: about a row, not about the database being there."""
-    from sqlalchemy.exc import DataError, IntegrityError
-
-    return isinstance(error, IntegrityError | DataError)
+            pending.outcome, pending.done = outcome, True

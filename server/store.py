@@ -4,31 +4,48 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 
-from .contract import SAME_EVENT, iso, receipt  # noqa: F401 - iso and receipt re-exported
-from .tables import erased_events, events
-
-# How far back a replayed event id is looked for. The widget drops a queued event after 30 days;
-# on PostgreSQL event_id is unique per monthly partition only, so the check reads the partitions
-# of this window (two or three), not seven years of them.
-REPLAY_WINDOW = timedelta(days=62)
+from .contract import FIELDS, SAME_EVENT, iso, receipt  # noqa: F401 - iso and receipt re-exported
+from .tables import erased_events, event_ids, events
 
 # Built once: SQLAlchemy caches their compiled form, so a batch costs no statement building.
 _INSERT = events.insert()
+_INSERT_IDS = event_ids.insert()
 _STORED = sa.select(events).where(events.c.event_id.in_(sa.bindparam("ids", expanding=True)))
-_RECENT = _STORED.where(events.c.server_time >= sa.bindparam("since"))
+_TAKEN = sa.select(event_ids.c.event_id).where(
+    event_ids.c.event_id.in_(sa.bindparam("ids", expanding=True)))
 _ERASED = sa.select(erased_events.c.event_key).where(
     erased_events.c.event_key.in_(sa.bindparam("keys", expanding=True)))
-# Transaction-scoped locks on each event id (60 bits of it), taken in one order by every
-# batch: two batches holding the same event id run one after the other, so the second sees the
-# first's row. Collisions only make two unrelated batches wait for each other.
-_LOCK_IDS = sa.text("SELECT count(pg_advisory_xact_lock(k)) "
-                    "FROM unnest(CAST(:keys AS bigint[])) AS k")
+_COLUMNS = tuple(f.name for f in FIELDS)
+
+
+def _batch_statement() -> str:
+    """PostgreSQL: a whole batch in one statement, one round trip. Each column comes as one
+    array; the event ids the database has never seen (and that were not erased) go into
+    event_ids, whose primary key decides between concurrent batches, and only their events
+    are inserted. It returns the ids inserted now; the others are replays, conflicts or
+    erased events (`_settle`)."""
+    dialect = postgresql.dialect()
+    arrays = ", ".join(f"CAST(%s AS {events.c[name].type.compile(dialect=dialect)}[])"
+                       for name in _COLUMNS)
+    columns = ", ".join(_COLUMNS)
+    return (f"WITH batch AS (SELECT * FROM unnest({arrays}, CAST(%s AS varchar[])) "
+            f"AS b({columns}, erased_key)), "
+            "fresh AS (INSERT INTO consent_event_ids (event_id) SELECT event_id FROM batch "
+            "WHERE NOT EXISTS (SELECT 1 FROM erased_events e WHERE e.event_key = erased_key) "
+            "ON CONFLICT DO NOTHING RETURNING event_id) "
+            f"INSERT INTO consent_events ({columns}) SELECT {columns} FROM batch "
+            "WHERE event_id IN (SELECT event_id FROM fresh) RETURNING event_id")
+
+
+_BATCH = _batch_statement()
 
 
 class Conflict(Exception):
@@ -50,14 +67,26 @@ def _same(stored: dict, row: dict, name: str) -> bool:
     return stored[name] == row[name]
 
 
-def _serialise(connection, event_ids: list[str]) -> None:
-    """Make the check-then-insert of these ids atomic against every other writer."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK_IDS, {"keys": sorted({int(i[:15], 16) for i in event_ids})})
-    else:
-        # SQLite: take the write lock now (waiting up to the busy timeout), not at the
-        # insert, so that no other process writes between the check and the insert.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _insert_new_postgresql(connection, rows: list[dict], erased_key: bytes) -> set[str]:
+    values = [[row[name] for row in rows] for name in _COLUMNS]
+    values[_COLUMNS.index("choices")] = [json.dumps(c) for c in values[_COLUMNS.index("choices")]]
+    values.append([event_key(row["event_id"], erased_key) for row in rows])
+    return set(connection.exec_driver_sql(_BATCH, tuple(values)).scalars())
+
+
+def _insert_new_sqlite(connection, rows: list[dict], erased_key: bytes) -> set[str]:
+    # The write lock first (waiting up to the busy timeout), so that no other process writes
+    # between the look-up and the insert.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    ids = [row["event_id"] for row in rows]
+    taken = set(connection.execute(_TAKEN, {"ids": ids}).scalars())
+    keys = {event_key(i, erased_key): i for i in ids if i not in taken}
+    erased = {keys[k] for k in connection.execute(_ERASED, {"keys": list(keys)}).scalars()}
+    new = [row for row in rows if row["event_id"] not in taken | erased]
+    if new:
+        connection.execute(_INSERT_IDS, [{"event_id": row["event_id"]} for row in new])
+        connection.execute(_INSERT, new)
+    return {row["event_id"] for row in new}
 
 
 def record_many(engine: Engine, rows: list[dict], erased_key: bytes) -> list:
@@ -67,34 +96,51 @@ def record_many(engine: Engine, rows: list[dict], erased_key: bytes) -> list:
     it met. Returning means committed. A replay (the same event id with the same event, earlier
     or within this batch) gets the stored row back.
     """
-    ids = sorted({row["event_id"] for row in rows})
-    keys = {event_key(i, erased_key): i for i in ids}
+    first: dict[str, dict] = {}
+    for row in rows:
+        first.setdefault(row["event_id"], row)
     with engine.begin() as connection:
-        _serialise(connection, ids)
         if connection.dialect.name == "postgresql":
-            since = min(row["server_time"] for row in rows) - REPLAY_WINDOW
-            found = connection.execute(_RECENT, {"ids": ids, "since": since})
+            inserted = _insert_new_postgresql(connection, list(first.values()), erased_key)
         else:
-            found = connection.execute(_STORED, {"ids": ids})
-        stored = {r["event_id"]: dict(r) for r in found.mappings()}
-        erased = {keys[k] for k in connection.execute(_ERASED, {"keys": list(keys)}).scalars()}
-        outcomes, new = [], []
-        for row in rows:
-            event_id = row["event_id"]
-            first = stored.get(event_id)
-            if event_id in erased:
-                outcomes.append(Erased(event_id))
-            elif first is None:
-                stored[event_id] = row
-                new.append(row)
-                outcomes.append((row, True))
-            elif all(_same(first, row, name) for name in SAME_EVENT):
-                outcomes.append((first, False))
-            else:
-                outcomes.append(Conflict(event_id))
-        if new:
-            connection.execute(_INSERT, new)
+            inserted = _insert_new_sqlite(connection, list(first.values()), erased_key)
+        earlier = [i for i in first if i not in inserted]
+        if earlier:
+            _settle(connection, earlier, first, inserted, erased_key)
+    outcomes = []
+    for row in rows:
+        event_id = row["event_id"]
+        stored = first[event_id]
+        if isinstance(stored, Exception):
+            outcomes.append(stored)
+        elif stored is row:
+            outcomes.append((row, event_id in inserted))
+        elif all(_same(stored, row, name) for name in SAME_EVENT):
+            outcomes.append((stored, False))
+        else:
+            outcomes.append(Conflict(event_id))
     return outcomes
+
+
+def _settle(connection, earlier: list[str], first: dict, inserted: set, erased_key: bytes):
+    """The ids already taken (or erased): `first` then maps each to its stored row (a replay
+    or a conflict, told apart by the caller) or to Erased. In the batch's transaction."""
+    stored = {r["event_id"]: dict(r) for r in connection.execute(
+        _STORED, {"ids": earlier}).mappings()}
+    keys = {event_key(i, erased_key): i for i in earlier if i not in stored}
+    erased = {keys[k] for k in connection.execute(_ERASED, {"keys": list(keys)}).scalars()}
+    lost = []
+    for event_id in earlier:
+        if event_id in stored:
+            first[event_id] = stored[event_id]
+        elif event_id in erased:
+            first[event_id] = Erased(event_id)
+        else:
+            # Its id is taken but its row is missing (deleted by hand): stored again.
+            lost.append(first[event_id])
+    if lost:
+        connection.execute(_INSERT, lost)
+        inserted.update(row["event_id"] for row in lost)
 
 
 def history(engine: Engine, consent_id: str) -> list[dict]:
@@ -111,16 +157,24 @@ def sites_of(engine: Engine, consent_id: str) -> list[str]:
 
 
 def erase(engine: Engine, consent_id: str, erased_key: bytes) -> int:
-    """Delete the visitor's events and remember their ids (hashed) in one transaction."""
+    """Delete the visitor's events and their ids, and remember the ids (hashed) in one
+    transaction."""
     with engine.begin() as connection:
-        ids = connection.execute(sa.select(events.c.event_id)
-                                 .where(events.c.consent_id == consent_id)).scalars().all()
+        ids = connection.execute(events.delete().where(events.c.consent_id == consent_id)
+                                 .returning(events.c.event_id)).scalars().all()
         if ids:
             now = datetime.now(UTC)
             connection.execute(erased_events.insert(), [
-                {"event_key": event_key(i, erased_key), "erased_at": now} for i in ids])
-        return connection.execute(
-            events.delete().where(events.c.consent_id == consent_id)).rowcount
+                {"event_key": event_key(i, erased_key), "erased_at": now} for i in set(ids)])
+            _forget(connection, ids)
+        return len(ids)
+
+
+def _forget(connection, ids: list[str]) -> None:
+    """Delete these ids from event_ids (their events were deleted in this transaction)."""
+    for start in range(0, len(ids), 1000):
+        connection.execute(event_ids.delete().where(
+            event_ids.c.event_id.in_(ids[start:start + 1000])))
 
 
 def _expired(site: str | None, others: list[str], cutoff: datetime):
@@ -150,7 +204,10 @@ def purge_batches(engine: Engine, site: str | None, others: list[str], cutoff: d
         ids = (sa.select(events.c.id).where(_expired(site, others, cutoff))
                .order_by(events.c.id).limit(batch))
         with engine.begin() as connection:
-            deleted = connection.execute(events.delete().where(events.c.id.in_(ids))).rowcount
+            gone = connection.execute(events.delete().where(events.c.id.in_(ids))
+                                      .returning(events.c.event_id)).scalars().all()
+            _forget(connection, gone)
+        deleted = len(gone)
         if deleted:
             yield deleted
         if deleted < batch:
@@ -211,5 +268,7 @@ def drop_month(engine: Engine, name: str) -> int:
     """Drop one month's partition; the number of events it held."""
     with engine.begin() as connection:
         held = connection.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar_one()
+        connection.execute(sa.text(f'DELETE FROM consent_event_ids i USING "{name}" p '
+                                   "WHERE i.event_id = p.event_id"))
         connection.execute(sa.text(f'DROP TABLE "{name}"'))
     return held

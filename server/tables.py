@@ -14,8 +14,8 @@ metadata = sa.MetaData()
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 # Appended and never updated. On PostgreSQL the table is partitioned by month of server_time
-# (migration 0003: the primary key is then (id, server_time) and event_id is unique per
-# partition only; store.py keeps it unique over the replay window); SQLite keeps one table.
+# (migration 0003: the primary key is then (id, server_time), so event_id cannot be unique
+# here; event_ids below holds it); SQLite keeps one table.
 events = sa.Table(
     "consent_events",
     metadata,
@@ -28,8 +28,17 @@ events = sa.Table(
     sa.Index("ix_consent_events_site_time", "site", "server_time"),
     # Exports of every site over a date range.
     sa.Index("ix_consent_events_server_time", "server_time"),
-    # Idempotency: the same event sent twice is one row.
+    # A replay's stored row (idempotency itself is event_ids' primary key).
     sa.Index("ix_consent_events_event_id", "event_id"),
+)
+
+# The id of every stored event, unique in the whole database (a partitioned table's unique keys
+# must hold the month): the same event sent twice, at any interval, is one row. Written in the
+# statement that stores the events; deleted with them (purge, erasure).
+event_ids = sa.Table(
+    "consent_event_ids",
+    metadata,
+    sa.Column("event_id", sa.String(32), primary_key=True),
 )
 
 # Events erased at the visitor's request, as keyed hashes of their ids (nothing else kept): a

@@ -79,6 +79,33 @@ def test_the_same_event_twice_gives_the_same_receipt_and_one_row(app, client):
     assert len(rows(app, event_id=body["event_id"])) == 1
 
 
+def test_an_event_sent_again_a_year_later_is_still_one_row(app, client, monkeypatch):
+    """A replay of any age is found: event ids are unique in the whole database, not over a
+    window of recent months."""
+    from datetime import UTC, datetime, timedelta
+
+    from server import consents, store
+
+    then = datetime.now(UTC) - timedelta(days=400)
+
+    class LastYear(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return then
+
+    with app.extensions["consent_engine"].begin() as connection:
+        store.add_months(connection, then, 1)  # PostgreSQL: that month's partition
+    body = event()
+    monkeypatch.setattr(consents, "datetime", LastYear)
+    first = post(client, body)
+    monkeypatch.undo()
+    again = post(client, body)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json == first.json
+    assert [r["server_time"].year for r in rows(app, event_id=body["event_id"])] == [then.year]
+
+
 def test_an_event_id_reused_for_another_choice_is_a_conflict(app, client):
     body = event()
     post(client, body)

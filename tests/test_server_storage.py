@@ -69,15 +69,16 @@ def test_migrations_run_from_empty_and_back(make_app, fresh_url):
     inspector = sa.inspect(engine)
     # PostgreSQL's monthly partitions apart (test_server_partitions.py).
     assert {t for t in inspector.get_table_names() if not t.startswith("consent_events_")} == {
-        "alembic_version", "consent_events", "erased_events"}
+        "alembic_version", "consent_events", "consent_event_ids", "erased_events"}
     indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("consent_events")}
     assert indexes["ix_consent_events_consent_id"] == ["consent_id", "id"]
     assert indexes["ix_consent_events_site_time"] == ["site", "server_time"]
     assert indexes["ix_consent_events_server_time"] == ["server_time"]
-    # Unique per event id is the writer's (store.record_many): PostgreSQL's partitioned
-    # table cannot have it without the month.
+    # Unique per event id is consent_event_ids' primary key: PostgreSQL's partitioned table
+    # cannot have it without the month.
     assert indexes["ix_consent_events_event_id"] == ["event_id"]
-    assert "0003 (head)" in runner.invoke(args=["db", "current"]).output
+    assert inspector.get_pk_constraint("consent_event_ids")["constrained_columns"] == ["event_id"]
+    assert "0004 (head)" in runner.invoke(args=["db", "current"]).output
     assert post(app.test_client(), event()).status_code == 201
     assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
     assert sa.inspect(engine).get_table_names() == ["alembic_version"]

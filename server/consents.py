@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 
@@ -32,7 +33,8 @@ def _once_per(seconds: int, topic: str, key: str) -> bool:
 
 
 def _same_origin(origin: str) -> bool:
-    return origin == request.host_url.rstrip("/")
+    # The Host header as sent (punycode, like Origin), not host_url's IRI form.
+    return origin == f"{request.scheme}://{request.host}"
 
 
 def _allowed(origin: str | None, site) -> bool:
@@ -160,8 +162,7 @@ def create():
         fail(410, "this event was erased at the visitor's request; it is not recorded again",
              "event_id")
     # Only now, after the commit, is the receipt given.
-    response = jsonify(receipt_answer(stored))
-    response.status_code = 201
+    response = Response(json.dumps(receipt_answer(stored)), 201, mimetype="application/json")
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -185,9 +185,8 @@ def iso(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         # SQLite hands back what was written, in UTC, without the zone.
         moment = moment.replace(tzinfo=UTC)
-    # %Y is not zero-padded below the year 1000 on every platform: written out instead.
-    moment = moment.astimezone(UTC)
-    return f"{moment.year:04d}-{moment.strftime('%m-%dT%H:%M:%S.%f')}Z"
+    # isoformat pads the year to 4 digits; in UTC it ends with "+00:00".
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def shown(row: dict) -> dict:

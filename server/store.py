@@ -27,17 +27,17 @@ _COLUMNS = tuple(f.name for f in FIELDS)
 
 
 def _batch_statement() -> str:
-    """PostgreSQL: a whole batch in one statement, one round trip. Each column comes as one
-    array; the event ids the database has never seen (and that were not erased) go into
-    event_ids, whose primary key decides between concurrent batches, and only their events
-    are inserted. It returns the ids inserted now; the others are replays, conflicts or
-    erased events (`_settle`)."""
+    """PostgreSQL: a whole batch in one statement, one round trip, one parameter (the rows as
+    a JSON array, typed by the table's own column types). The event ids the database has never
+    seen (and that were not erased) go into consent_event_ids, whose primary key decides
+    between concurrent batches, and only their events are inserted. It returns the ids inserted
+    now; the others are replays, conflicts or erased events (`_settle`)."""
     dialect = postgresql.dialect()
-    arrays = ", ".join(f"CAST(%s AS {events.c[name].type.compile(dialect=dialect)}[])"
-                       for name in _COLUMNS)
+    typed = ", ".join(f"{name} {events.c[name].type.compile(dialect=dialect)}"
+                      for name in _COLUMNS)
     columns = ", ".join(_COLUMNS)
-    return (f"WITH batch AS (SELECT * FROM unnest({arrays}, CAST(%s AS varchar[])) "
-            f"AS b({columns}, erased_key)), "
+    return ("WITH batch AS (SELECT * FROM jsonb_to_recordset(CAST(%s AS jsonb)) "
+            f"AS b({typed}, erased_key varchar)), "
             "fresh AS (INSERT INTO consent_event_ids (event_id) SELECT event_id FROM batch "
             "WHERE NOT EXISTS (SELECT 1 FROM erased_events e WHERE e.event_key = erased_key) "
             "ON CONFLICT DO NOTHING RETURNING event_id) "
@@ -68,10 +68,9 @@ def _same(stored: dict, row: dict, name: str) -> bool:
 
 
 def _insert_new_postgresql(connection, rows: list[dict], erased_key: bytes) -> set[str]:
-    values = [[row[name] for row in rows] for name in _COLUMNS]
-    values[_COLUMNS.index("choices")] = [json.dumps(c) for c in values[_COLUMNS.index("choices")]]
-    values.append([event_key(row["event_id"], erased_key) for row in rows])
-    return set(connection.exec_driver_sql(_BATCH, tuple(values)).scalars())
+    batch = json.dumps([{**row, "erased_key": event_key(row["event_id"], erased_key)}
+                        for row in rows], default=datetime.isoformat)
+    return set(connection.exec_driver_sql(_BATCH, (batch,)).scalars())
 
 
 def _insert_new_sqlite(connection, rows: list[dict], erased_key: bytes) -> set[str]:

@@ -67,10 +67,34 @@ def _same(stored: dict, row: dict, name: str) -> bool:
     return stored[name] == row[name]
 
 
-def _insert_new_postgresql(connection, rows: list[dict], erased_key: bytes) -> set[str]:
+def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes) -> set[str]:
+    """One transaction of one statement on a pooled connection, through psycopg itself: the
+    hot path, where SQLAlchemy's own work per statement (results, transactions) costs more
+    than the statement. Errors come out as SQLAlchemy's, as from any other query."""
+    import psycopg
+
     batch = json.dumps([{**row, "erased_key": event_key(row["event_id"], erased_key)}
                         for row in rows], default=datetime.isoformat)
-    return set(connection.exec_driver_sql(_BATCH, (batch,)).scalars())
+    pooled = None
+    try:
+        pooled = engine.raw_connection()
+        with pooled.cursor() as cursor:
+            cursor.execute(_BATCH, (batch,), prepare=True)
+            inserted = {event_id for (event_id,) in cursor.fetchall()}
+        pooled.commit()
+        return inserted
+    except psycopg.Error as error:
+        # Not connected at all, or a connection that broke: the pool opens a fresh one.
+        gone = pooled is None or engine.dialect.is_disconnect(error, pooled.dbapi_connection,
+                                                              None)
+        if gone and pooled is not None:
+            pooled.invalidate(error)
+        raise sa.exc.DBAPIError.instance(_BATCH, None, error, psycopg.Error,
+                                         connection_invalidated=gone,
+                                         dialect=engine.dialect) from None
+    finally:
+        if pooled is not None:
+            pooled.close()  # back to the pool, rolled back if not committed
 
 
 def _insert_new_sqlite(connection, rows: list[dict], erased_key: bytes) -> set[str]:
@@ -98,14 +122,20 @@ def record_many(engine: Engine, rows: list[dict], erased_key: bytes) -> list:
     first: dict[str, dict] = {}
     for row in rows:
         first.setdefault(row["event_id"], row)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            inserted = _insert_new_postgresql(connection, list(first.values()), erased_key)
-        else:
+    if engine.dialect.name == "postgresql":
+        inserted = _insert_new_postgresql(engine, list(first.values()), erased_key)
+        if len(inserted) < len(first):
+            # Replays, conflicts, erased events: what the database holds for them, read once
+            # the batch has committed (the rows in the way had committed before it).
+            with engine.begin() as connection:
+                _settle(connection, [i for i in first if i not in inserted], first, inserted,
+                        erased_key)
+    else:
+        with engine.begin() as connection:
             inserted = _insert_new_sqlite(connection, list(first.values()), erased_key)
-        earlier = [i for i in first if i not in inserted]
-        if earlier:
-            _settle(connection, earlier, first, inserted, erased_key)
+            if len(inserted) < len(first):
+                _settle(connection, [i for i in first if i not in inserted], first, inserted,
+                        erased_key)
     outcomes = []
     for row in rows:
         event_id = row["event_id"]

@@ -52,7 +52,10 @@ def _cors(response: Response) -> Response:
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = "Retry-After, Idempotent-Replayed"
-    response.vary.add("Origin")
+    if "Vary" in response.headers:
+        response.vary.add("Origin")
+    else:
+        response.headers["Vary"] = "Origin"  # without parsing an empty header first
     # Proof records and rights answers are personal: never kept by a shared cache.
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -79,11 +79,17 @@ def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes) 
     pooled = None
     try:
         pooled = engine.raw_connection()
-        with pooled.cursor() as cursor:
-            cursor.execute(_BATCH, (batch,), prepare=True)
-            inserted = {event_id for (event_id,) in cursor.fetchall()}
-        pooled.commit()
-        return inserted
+        connection = pooled.driver_connection
+        # One statement is its own transaction: committed (on disk) when it returns, with no
+        # BEGIN and COMMIT round trips around it.
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_BATCH, (batch,), prepare=True)
+                return {event_id for (event_id,) in cursor.fetchall()}
+        finally:
+            if not connection.closed:
+                connection.autocommit = False
     except psycopg.Error as error:
         # Not connected at all, or a connection that broke: the pool opens a fresh one.
         gone = pooled is None or engine.dialect.is_disconnect(error, pooled.dbapi_connection,
@@ -95,7 +101,7 @@ def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes) 
                                          dialect=engine.dialect) from None
     finally:
         if pooled is not None:
-            pooled.close()  # back to the pool, rolled back if not committed
+            pooled.close()  # back to the pool
 
 
 def _insert_new_sqlite(connection, rows: list[dict], erased_key: bytes) -> set[str]:

@@ -183,9 +183,9 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "CONSENT_BODY_TIMEOUT": ("5", seconds(0.5, 60)),
     # The body cap of the consent POST: a real event is under 1 KiB.
     "CONSENT_MAX_BODY_BYTES": ("4096", integer(512, 65536)),
-    # Seconds a consent may wait for others to share its transaction (group commit). Under
-    # load batches form by themselves while the previous one commits; this only adds to it.
-    "CONSENT_BATCH_WINDOW": ("0.002", seconds(0, 0.05)),
+    # Seconds a batch's leader waits for more consents before writing (group commit). Under
+    # load batches form by themselves while the previous one commits: none by default.
+    "CONSENT_BATCH_WINDOW": ("0", seconds(0, 0.05)),
 }
 # Per-site settings (CONSENT_ORIGINS_KPPAY=…): the site's value, else the general one.
 PER_SITE: dict[str, Callable] = {

@@ -119,7 +119,7 @@ def _writer(engine: Engine, erased_key: bytes, window: float, timeout: float) ->
         # Idempotent: rows that did commit before the failure are found and answered as such.
         return store.record_many(engine, rows, erased_key)
 
-    # A request waits for the batch before its own (one deadline) and for its own (another).
+    # A request waits for the batch under way (one deadline), then for its own (another).
     return GroupCommit(write, window, window + 2 * timeout + 0.5)
 
 

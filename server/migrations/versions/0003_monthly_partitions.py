@@ -2,13 +2,12 @@
 months and old months cost inserts nothing; the existing table is converted, rows kept.
 
 A partitioned table's unique keys must hold the partition key, so event_id is no longer unique
-on its own: the writer serialises each event id with a transaction-scoped advisory lock and
-looks for it over the replay window (server/store.py). SQLite keeps one table, with the same
-plain index on event_id, its writes serialised by BEGIN IMMEDIATE.
+here: migration 0004 makes it unique in a table of its own. SQLite keeps one table, with the
+same plain index on event_id.
 
 `consent_events_add_months(first, count)` creates the monthly partitions from `first`'s month
-on (those missing); the migration creates them up to 12 months ahead, `consents purge` keeps
-them so, and the writer adds the current month if it was ever missing.
+on (those missing); the migration creates them up to 12 months ahead and `consents purge`
+keeps them so.
 
 Revision ID: 0003
 Revises: 0002

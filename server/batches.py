@@ -27,10 +27,15 @@ class WriteTimeout(Exception):
 
 
 class _Pending:
-    __slots__ = ("row", "done", "outcome")
+    """One row and its thread, which sleeps on `wake` until its row is committed (`done`) or
+    it is made the next leader (`lead`): each waiting thread is woken once, by name."""
+
+    __slots__ = ("row", "outcome", "done", "lead", "wake")
 
     def __init__(self, row: dict):
-        self.row, self.done, self.outcome = row, False, None
+        self.row, self.outcome, self.done, self.lead = row, None, False, False
+        self.wake = threading.Lock()
+        self.wake.acquire()
 
 
 class GroupCommit:
@@ -43,57 +48,57 @@ class GroupCommit:
 
     def __init__(self, write: Callable[[list[dict]], list], window: float, timeout: float):
         self.write, self.window, self.timeout = write, window, timeout
-        self.changed = threading.Condition(threading.Lock())
+        self.lock = threading.Lock()
         self.waiting: list[_Pending] = []
         self.leading = False
 
     def submit(self, row: dict):
         pending = _Pending(row)
         deadline = time.monotonic() + self.timeout
-        with self.changed:
+        with self.lock:
             self.waiting.append(pending)
-            if len(self.waiting) >= LIMIT:
-                self.changed.notify_all()  # a leader in its window: the batch is full
-        while True:
-            with self.changed:
-                # Wait while another thread commits; lead when no one does.
-                while not pending.done and self.leading:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
+            # Lead when no commit is under way; else sleep until woken.
+            pending.lead = not self.leading
+            self.leading = True
+        while not pending.done:
+            if pending.lead:
+                pending.lead = False
+                self._lead(pending)
+            elif not pending.wake.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                with self.lock:
+                    if not (pending.done or pending.lead):
                         if pending in self.waiting:
                             self.waiting.remove(pending)  # never written after its 503
                         raise WriteTimeout(f"not committed within {self.timeout:g} s")
-                    self.changed.wait(left)
-                if pending.done:
-                    break
-                self.leading = True
-            self._lead()
         if isinstance(pending.outcome, BaseException):
             raise pending.outcome
         return pending.outcome
 
-    def _lead(self) -> None:
-        """Write one batch: the rows waiting longest (this thread's among them, unless more
-        than LIMIT came before it)."""
-        batch: list[_Pending] = []
+    def _lead(self, leader: _Pending) -> None:
+        """Write one batch, the rows waiting longest (the leader's among them, unless more
+        than LIMIT came before it); then wake each of its threads and hand the lead on."""
+        if self.window:
+            time.sleep(self.window)  # late-comers may join
+        with self.lock:
+            batch, self.waiting = self.waiting[:LIMIT], self.waiting[LIMIT:]
         try:
-            if self.window:
-                # Late-comers may join, unless the batch is full already.
-                end = time.monotonic() + self.window
-                with self.changed:
-                    while len(self.waiting) < LIMIT and (left := end - time.monotonic()) > 0:
-                        self.changed.wait(left)
-            with self.changed:
-                batch, self.waiting = self.waiting[:LIMIT], self.waiting[LIMIT:]
             self._commit(batch)
         finally:
-            with self.changed:
-                for pending in batch:
-                    if not pending.done:  # only if _commit itself was interrupted
-                        pending.outcome = WriteTimeout("the commit was interrupted")
-                        pending.done = True
-                self.leading = False
-                self.changed.notify_all()
+            for pending in batch:
+                if not pending.done:  # only if _commit itself was interrupted
+                    pending.outcome = WriteTimeout("the commit was interrupted")
+                    pending.done = True
+            with self.lock:
+                following = self.waiting[0] if self.waiting else None
+                if following is None:
+                    self.leading = False
+                else:
+                    following.lead = True
+            for pending in batch:
+                if pending is not leader:
+                    pending.wake.release()
+            if following is not None and following is not leader:
+                following.wake.release()
 
     def _commit(self, batch: list[_Pending]) -> None:
         try:

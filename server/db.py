@@ -112,12 +112,12 @@ def _writer(engine: Engine, erased_key: bytes, window: float, timeout: float) ->
     def write(rows: list[dict]) -> list:
         began = time.monotonic()
         try:
-            return store.record_many(engine, rows, erased_key)
+            return store.record_many(engine, rows, erased_key, timeout)
         except DBAPIError as error:
             if not error.connection_invalidated or time.monotonic() - began > STALE_FAILS_WITHIN:
                 raise
         # Idempotent: rows that did commit before the failure are found and answered as such.
-        return store.record_many(engine, rows, erased_key)
+        return store.record_many(engine, rows, erased_key, timeout)
 
     # A request waits for the batch under way (one deadline), then for its own (another).
     return GroupCommit(write, window, window + 2 * timeout + 0.5)

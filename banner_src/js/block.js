@@ -38,7 +38,9 @@ const runGranted = () => {
     if (inert.dataset.type) script.type = inert.dataset.type;
     else script.removeAttribute("type");
     if (nonce) script.nonce = nonce;
-    if (inert.src) {
+    // data-src is the valid form (a text/plain script may not have a src); src still works.
+    if (inert.dataset.src) script.src = inert.dataset.src;
+    if (script.src) {
       script.onload = script.onerror = safe(() => {
         loading = false;
         runGranted();

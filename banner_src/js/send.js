@@ -18,8 +18,10 @@ let retryTimer;
 const read = (key) => {
   try { return JSON.parse(localStorage.getItem(key)); } catch {}
 };
+/* Nothing is written while there is nothing to keep: an empty queue removes its key, so a
+   page where the visitor has not chosen holds no storage of ours. */
 const keep = (key, value) => {
-  try { localStorage.setItem(key, JSON.stringify(value)); } catch {}
+  try { value[0] ? localStorage.setItem(key, JSON.stringify(value)) : localStorage.removeItem(key); } catch {}
 };
 const loadQueue = () => read(QUEUE_KEY) || [];
 

@@ -29,6 +29,7 @@ from .errors import BuildError, Problem
 from .messages import Text, duration_text, text_limits, widget_texts
 from .output import hashed_name
 from .site_config import SiteConfig
+from .theme import theme_css
 
 CSS_FILES = ["banner.css"]
 
@@ -79,7 +80,11 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     with tempfile.TemporaryDirectory(prefix="consent-build-") as tmp:
         env = Environment(directory=tmp, url="/", cache=False, manifest=False,
                           auto_build=False, url_expire=False)
-        css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
+        # The theme's values come first: banner.css uses them and sets none.
+        theme = Path(tmp) / "theme.css"
+        theme.write_text(theme_css(config.theme), encoding="utf-8")
+        css = _minify(env, "rcssmin", [theme] + [src / "css" / n for n in CSS_FILES],
+                      "banner.css")
     described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
     data = site_data(config, index, embedded, described, css.decode("utf-8"), names)
     # The compiled code is a module's body: one function makes it a closure (nothing leaks

@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from .errors import BuildError, Problem
+from .theme import contrast_problems
 from .toml_lines import key_lines, line_of
 
 # The one definition of a site file: consent_build/site.schema.json. What the code needs of
@@ -38,12 +39,13 @@ _TYPE_NAMES = {"string": "a string", "integer": "a whole number", "boolean": "tr
 
 @dataclass
 class SiteConfig:
-    """A checked site definition: `site` and `categories` with defaults filled in."""
+    """A checked site definition: `site`, `theme` and `categories` with defaults filled in."""
 
     path: Path
     site: dict
     categories: list[dict]
     lines: dict = field(repr=False, default_factory=dict)
+    theme: dict = field(default_factory=dict)
 
     def line(self, *path: str | int) -> int | None:
         return line_of(self.lines, tuple(path))
@@ -103,7 +105,7 @@ def _with_defaults(value: Any, path: tuple = ()) -> Any:
     if isinstance(value, dict):
         filled = {key: _with_defaults(item, path + (key,)) for key, item in value.items()}
         for key, spec in schema.get("properties", {}).items():
-            if key not in filled and "$ref" not in spec and "default" in spec:
+            if key not in filled and "default" in spec:
                 filled[key] = json.loads(json.dumps(spec["default"]))
         return filled
     if isinstance(value, list):
@@ -148,11 +150,17 @@ def load_site(path: Path, translations: Path) -> SiteConfig:
     _check_semantics(report, site, categories, translations)
     if report.problems:
         raise BuildError(report.problems)
+    # Defaults fill a table that is there: the theme's and its dark scheme's, absent or not.
+    data.setdefault("theme", {}).setdefault("dark", {})
     data = _with_defaults(data)
-    site, categories = data["site"], data["categories"]
+    site, categories, theme = data["site"], data["categories"], data["theme"]
+    for where, low in contrast_problems(theme):
+        report(where, low.message(theme))
+    if report.problems:
+        raise BuildError(report.problems)
     if not site.get("default_language"):
         site["default_language"] = site["languages"][0]
-    return SiteConfig(path, site, categories, report.lines)
+    return SiteConfig(path, site, categories, report.lines, theme)
 
 
 def _syntax_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:

@@ -159,3 +159,52 @@ def test_the_site_file_names_the_schema_editors_check_it_against():
     directive = KPPAY.splitlines()[0]
     assert directive.startswith("#:schema ")  # Taplo / Even Better TOML read this line
     assert (SITE_TOML.parent / directive.split(" ", 1)[1]).resolve() == SCHEMA_FILE
+
+
+
+
+@pytest.mark.parametrize(("change", "needle", "expected"), [
+    # yellow on white: what a brand colour does to a link
+    (('accent = "#0b4f8a"', 'accent = "#ffcc00"'), 'accent = "#ffcc00"',
+     "theme.accent: accent #ffcc00 on background #fffbea has a contrast of 1.45:1 (links, "
+     "button labels and focus outlines, light scheme); expected at least 4.5:1"),
+    # a dark scheme's text a hair too dim: 4.46:1 is refused (and never shown as 4.5)
+    (('text = "#f5f7fa"', 'text = "#7e8ba1"'), 'text = "#7e8ba1"',
+     "theme.dark.text: text #7e8ba1 on background #0b2545 has a contrast of 4.46:1 (body "
+     "text, dark scheme); expected at least 4.5:1"),
+    # a switch's track nearly as light as the background: 3:1 for components
+    (('border = "#7a6a2a"', 'border = "#d8cfa8"'), 'border = "#d8cfa8"',
+     "theme.border: border #d8cfa8 on background #fffbea has a contrast of 1.50:1 (switches "
+     "and borders, light scheme); expected at least 3:1"),
+])
+def test_a_theme_a_visitor_could_not_read_is_refused_with_its_line_and_ratio(
+        tmp_path, change, needle, expected):
+    text = KPPAY.replace(*change)
+    assert text != KPPAY
+    problems = problems_for(tmp_path, text)
+    assert problems == [f"site.toml:{line_of(text, needle)}: {expected} (WCAG 2.2 AA)"]
+
+
+def test_a_theme_left_out_is_the_default_one_and_passes(tmp_path):
+    start, end = KPPAY.index("[theme]"), KPPAY.index("[[categories]]")
+    site = tmp_path / "site.toml"
+    site.write_text(KPPAY[:start] + KPPAY[end:], encoding="utf-8")
+    theme = load_site(site, ROOT / "translations").theme
+    assert theme["accent"] == "#0b4f8a" and theme["dark"]["accent"] == "#9cf"
+    assert (theme["layer"], theme["button"], theme["radius"]) == ("bottom", "bottom-left", 8)
+
+
+def test_a_theme_position_must_be_one_the_widget_draws(tmp_path):
+    text = KPPAY.replace("radius = 10", 'radius = 10\nlayer = "middle"')
+    assert problems_for(tmp_path, text) == [
+        f"site.toml:{line_of(text, 'layer =')}: theme.layer: unknown first layer position "
+        "'middle'; expected one of bottom, top, bottom-left, bottom-right"]
+
+
+def test_contrast_is_wcag_s_ratio():
+    from consent_build.theme import contrast
+
+    # WCAG's own anchors: #767676 is the lightest grey that passes on white, #777 fails.
+    assert round(contrast("#767676", "#fff"), 2) == 4.54
+    assert round(contrast("#777", "#ffffff"), 2) == 4.48
+    assert contrast("#000", "#fff") == 21 and contrast("#abc", "#abc") == 1

@@ -66,7 +66,8 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         (warnings if check and code else problems).append(stale)
     tables: dict[str, list[str]] = {}
     for lang in config.site["languages"]:
-        checked = check_catalog(texts, translations, lang, config.site["name"], limits)
+        checked = check_catalog(texts, translations, lang, config.site["name"], limits,
+                                config.site.get("revision_date"))
         tables[lang] = checked.table
         problems += checked.problems
         warnings += checked.warnings

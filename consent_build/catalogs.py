@@ -10,11 +10,13 @@ import gettext
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from email import message_from_string
 from pathlib import Path
 
 import babel
 from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, PoFileParser, read_po, unescape
@@ -264,7 +266,8 @@ def load_catalog(path: Path, lang: str) -> LoadedCatalog:
 
 
 def check_catalog(texts: list[Text], translations: Path, lang: str, site_name: str,
-                  limits: dict[tuple, int] | None = None) -> CatalogResult:
+                  limits: dict[tuple, int] | None = None, revised: str | None = None
+                  ) -> CatalogResult:
     """Check the catalog of `lang` against the texts the widget needs, and build its table."""
     path = catalog_path(translations, lang)
     file = str(path)
@@ -283,10 +286,21 @@ def check_catalog(texts: list[Text], translations: Path, lang: str, site_name: s
     for text in texts:
         string = _translate(text, catalog, plural, file, site_name, (limits or {}).get(text.key),
                             result.problems)
-        result.table.append(string)
+        # {revised}: the date the policy changed, as this language writes dates
+        result.table.append(string.replace("{revised}", format_revision_date(revised, lang))
+                            if revised else string)
     # one message may serve several texts ("3 months", "13 months"): report it once
     result.problems = list(dict.fromkeys(result.problems))
     return result
+
+
+def format_revision_date(iso: str, lang: str) -> str:
+    """'2025-03-01' as `lang` writes a date in full ('1 mars 2025'); ISO where Babel has no
+    such locale (a pseudo-locale)."""
+    try:
+        return format_date(date.fromisoformat(iso), format="long", locale=lang)
+    except (UnknownLocaleError, ValueError):
+        return iso
 
 
 def _translate(text: Text, catalog: Catalog, plural, file: str, site_name: str,

@@ -10,6 +10,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,17 @@ def _check_semantics(report: _Report, site: dict, categories: list[dict],
                    f"language {lang!r} has no catalog; expected "
                    f"{catalog_path(translations, lang)} "
                    f"(create it with `python build.py init {lang}`)")
+    revision = site.get("revision")
+    if isinstance(revision, int) and revision > 1 and "revision_date" not in site:
+        report(("site", "revision"),
+               f"revision {revision} needs `revision_date`: visitors asked again are told "
+               "the date the policy changed; expected e.g. revision_date = \"2025-03-01\"")
+    revised = site.get("revision_date")
+    if isinstance(revised, str) and re.match(_SITE["revision_date"]["pattern"], revised):
+        try:
+            date.fromisoformat(revised)
+        except ValueError:
+            report(("site", "revision_date"), f"{revised!r} is not a day of the calendar")
     default = site.get("default_language")
     if default and default not in languages:
         report(("site", "default_language"),

@@ -53,6 +53,22 @@ CASES = {
         ('id = "performance"', 2),
         "categories[2].id: duplicate category id 'performance' (first at categories[1])",
     ),
+    "a revision without its date": (
+        ("revision = 1", "revision = 2"),
+        ("revision = 2", 1),
+        "site.revision: revision 2 needs `revision_date`: visitors asked again are told the "
+        "date the policy changed",
+    ),
+    "a date that is not one": (
+        ("revision = 1", 'revision = 1\nrevision_date = "2025-02-30x"'),
+        ("revision_date", 1),
+        "site.revision_date: expected a date such as '2025-03-01', got '2025-02-30x'",
+    ),
+    "a day that does not exist": (
+        ("revision = 1", 'revision = 1\nrevision_date = "2025-02-30"'),
+        ("revision_date", 1),
+        "site.revision_date: '2025-02-30' is not a day of the calendar",
+    ),
     "no required category": (
         ("required = true\n", ""),
         ("[[categories]]", 1),

@@ -20,7 +20,8 @@ DECLARED_NON_ESSENTIAL = {"WT_fpc", "User ID", "fr", "_fbp", "datr", "guest_id",
 def revision_2(tmp_path_factory) -> Path:
     """KPpay with its revision raised, and a `prefix*` cookie declared for performance."""
     folder = tmp_path_factory.mktemp("rev2")
-    text = SITE_TOML.read_text(encoding="utf-8").replace("revision = 1", "revision = 2")
+    text = SITE_TOML.read_text(encoding="utf-8").replace(
+        "revision = 1", 'revision = 2\nrevision_date = "2025-03-01"')
     text = text.replace('name = "WT_fpc"', 'name = "_pk_id*"\nprovider = "KPpay"\n'
                         'purpose = "Remembers your cookie choices."\nduration = "13 months"\n\n'
                         '[[categories.cookies]]\nname = "WT_fpc"', 1)
@@ -32,6 +33,7 @@ def revision_2(tmp_path_factory) -> Path:
 
 def test_nothing_blocked_runs_and_no_declared_cookie_before_a_choice(w):
     w.open()
+    assert not w.find(".L .n")  # a first visit: no "policy changed" notice
     time.sleep(0.5)  # time for anything that wrongly ran to show
     assert w.ran() == []
     assert not set(w.cookies()) & DECLARED_NON_ESSENTIAL
@@ -118,9 +120,13 @@ def test_revision_bump_asks_again_and_withdrawal_handles_prefix_patterns(w, revi
     w.wait(lambda: "perf2" in w.ran())
     assert "_pk_id.1" in w.cookies()
     old_id = w.choice()["consent_id"]
+    assert not w.find(".L")
     w.server.state.bundle = revision_2
-    w.open()  # asked again: the first layer is back
+    w.open()  # asked again: the first layer is back, and says why, with the date
     assert w.ran() == []
+    assert w.js(f"return {ROOT}.querySelector('.L .n').textContent") == (
+        "Notre politique de cookies a changé le 1 mars 2025. Merci de refaire votre choix.")
+    assert w.find(".L a[href='/politique-cookies']")
     w.press("Tout refuser")
     w.wait(lambda: "_pk_id.1" not in w.cookies())
     assert "WT_fpc" not in w.cookies()

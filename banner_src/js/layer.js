@@ -1,5 +1,5 @@
 /* The first layer: a labelled region with three equal choices, which never takes focus. */
-import { acceptAll, refuseAll } from "./consent.js";
+import { acceptAll, refuseAll, seenChoice } from "./consent.js";
 import { button, element } from "./dom.js";
 import { _ } from "./i18n.js";
 import { languageSwitch } from "./language-switch.js";
@@ -19,6 +19,10 @@ export const showFirstLayer = () => {
       element("h2", { id: "cb-t", text: _("Cookies on {site}") }),
       languageSwitch()
     ]),
+    // Asked again after a revision: the visitor is told why (the policy's section 10).
+    seenChoice && seenChoice.revision < SITE.revision &&
+      // TRANSLATORS: first layer, when the policy changed since the visitor's last choice; {revised} is the date of the change, e.g. "1 March 2025"
+      element("p", { class: "n", text: _("Our cookie policy changed on {revised}. Please make your choice again.") }),
     element("p", {}, [
       // TRANSLATORS: body of the first layer; one or two short sentences
       _("We use cookies to remember your preferences, analyse traffic and keep the site secure. You choose which ones we may use.") + " ",

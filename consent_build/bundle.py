@@ -188,6 +188,7 @@ def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, lis
         defaultLanguage=site["default_language"],
         endpoint=site["endpoint"],
         cookieName=site["cookie_name"],
+        cookieDomain=site.get("cookie_domain"),
         rtl=rtl_languages(site["languages"]) or None,
         categories=[
             # The widget shows and deletes cookies and services alike: one list, `items`;

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from publicsuffixlist import PublicSuffixList
 
 from .errors import BuildError, Problem
 from .theme import contrast_problems
@@ -33,6 +34,9 @@ CONSENT_MODE_SIGNALS = set(_DEFS["category"]["properties"]["consent_mode"]["item
 DURATION = re.compile(_DEFS["duration"]["pattern"].replace("([1-9][0-9]*)", "(?P<num>[1-9][0-9]*)")
                       .replace("(day|month|year)", "(?P<unit>day|month|year)"))
 _VALIDATOR = Draft202012Validator(SCHEMA)
+# The list ships inside the package: the check runs offline. A name under no known suffix
+# counts as one (the list's "*" rule), so 'kppay.test' is a site and 'test' is not.
+_PUBLIC_SUFFIXES = PublicSuffixList()
 
 _TYPE_NAMES = {"string": "a string", "integer": "a whole number", "boolean": "true or false",
                "array": "an array", "object": "a table"}
@@ -190,6 +194,15 @@ def _check_semantics(report: _Report, site: dict, categories: list[dict],
         report(("site", "revision"),
                f"revision {revision} needs `revision_date`: visitors asked again are told "
                "the date the policy changed; expected e.g. revision_date = \"2025-03-01\"")
+    domain = site.get("cookie_domain")
+    if isinstance(domain, str) and re.match(_SITE["cookie_domain"]["pattern"], domain):
+        if all(label.isdigit() for label in domain.split(".")):
+            report(("site", "cookie_domain"), f"{domain!r} is an IP address; browsers share "
+                   "cookies across subdomains of a domain name only")
+        elif _PUBLIC_SUFFIXES.is_public(domain):
+            report(("site", "cookie_domain"),
+                   f"{domain!r} is a public suffix (Public Suffix List): browsers refuse a "
+                   "cookie for it; expected the site's own domain, such as 'kppay.tg'")
     revised = site.get("revision_date")
     if isinstance(revised, str) and re.match(_SITE["revision_date"]["pattern"], revised):
         try:

@@ -54,20 +54,41 @@ CASES = {
         "categories[2].id: duplicate category id 'performance' (first at categories[1])",
     ),
     "a revision without its date": (
-        ("revision = 1", "revision = 2"),
+        ('revision = 1\nrevision_date = "2024-10-25"', "revision = 2"),
         ("revision = 2", 1),
         "site.revision: revision 2 needs `revision_date`: visitors asked again are told the "
         "date the policy changed",
     ),
     "a date that is not one": (
-        ("revision = 1", 'revision = 1\nrevision_date = "2025-02-30x"'),
-        ("revision_date", 1),
+        ('revision_date = "2024-10-25"', 'revision_date = "2025-02-30x"'),
+        ("revision_date = ", 1),
         "site.revision_date: expected a date such as '2025-03-01', got '2025-02-30x'",
     ),
     "a day that does not exist": (
-        ("revision = 1", 'revision = 1\nrevision_date = "2025-02-30"'),
-        ("revision_date", 1),
+        ('revision_date = "2024-10-25"', 'revision_date = "2025-02-30"'),
+        ("revision_date = ", 1),
         "site.revision_date: '2025-02-30' is not a day of the calendar",
+    ),
+    "a public suffix as cookie domain": (
+        ('cookie_domain = "kppay.tg"', 'cookie_domain = "co.uk"'),
+        ("cookie_domain", 1),
+        "site.cookie_domain: 'co.uk' is a public suffix (Public Suffix List): browsers refuse "
+        "a cookie for it; expected the site's own domain, such as 'kppay.tg'",
+    ),
+    "a top-level domain as cookie domain": (
+        ('cookie_domain = "kppay.tg"', 'cookie_domain = "tg"'),
+        ("cookie_domain", 1),
+        "site.cookie_domain: expected a domain name such as 'kppay.tg', got 'tg'",
+    ),
+    "a private suffix as cookie domain": (
+        ('cookie_domain = "kppay.tg"', 'cookie_domain = "github.io"'),
+        ("cookie_domain", 1),
+        "site.cookie_domain: 'github.io' is a public suffix",
+    ),
+    "an IP address as cookie domain": (
+        ('cookie_domain = "kppay.tg"', 'cookie_domain = "127.0.0.1"'),
+        ("cookie_domain", 1),
+        "site.cookie_domain: '127.0.0.1' is an IP address",
     ),
     "no required category": (
         ("required = true\n", ""),

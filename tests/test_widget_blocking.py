@@ -21,7 +21,7 @@ def revision_2(tmp_path_factory) -> Path:
     """KPpay with its revision raised, and a `prefix*` cookie declared for performance."""
     folder = tmp_path_factory.mktemp("rev2")
     text = SITE_TOML.read_text(encoding="utf-8").replace(
-        "revision = 1", 'revision = 2\nrevision_date = "2025-03-01"')
+        "revision = 1", "revision = 2").replace("2024-10-25", "2025-03-01")
     text = text.replace('name = "WT_fpc"', 'name = "_pk_id*"\nprovider = "KPpay"\n'
                         'purpose = "Remembers your cookie choices."\nduration = "13 months"\n\n'
                         '[[categories.cookies]]\nname = "WT_fpc"', 1)

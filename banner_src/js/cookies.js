@@ -1,4 +1,6 @@
 /* First-party cookies: read them all, write one, delete one wherever it may live. */
+import { SITE } from "./site.js";
+
 export const readCookies = () => {
   const cookies = {};
   for (const pair of document.cookie.split("; ")) {
@@ -8,9 +10,13 @@ export const readCookies = () => {
   return cookies;
 };
 
+/* With cookie_domain, one choice serves every subdomain of it: written for that domain
+   wherever the page is one of them (elsewhere, e.g. a preview, the page's own). */
 export const setCookie = (name, value, seconds) => {
+  const domain = SITE.cookieDomain;
   document.cookie = name + "=" + value + ";Max-Age=" + seconds + ";Path=/;SameSite=Lax" +
-    (location.protocol == "https:" ? ";Secure" : "");
+    (location.protocol == "https:" ? ";Secure" : "") +
+    (domain && ("." + location.hostname).endsWith("." + domain) ? ";Domain=" + domain : "");
 };
 
 /* A cookie may have been set host-only or on any parent domain: expire it on each. */

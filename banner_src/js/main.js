@@ -3,7 +3,8 @@
    exists and the visitor's language is loaded. Nothing leaks but window.ConsentBanner. */
 import { announceChange, exposeApi } from "./api.js";
 import { applyChange, redrawPlaceholders, scan, watch } from "./block.js";
-import { choice, readChoice, subscribe } from "./consent.js";
+import { choice, isGranted, readChoice, subscribe } from "./consent.js";
+import { deleteCategoryCookies } from "./cookies.js";
 import { safe } from "./dom.js";
 import { onKey } from "./focus.js";
 import { tellConsentMode, updateConsentMode } from "./gcm.js";
@@ -12,6 +13,7 @@ import { redrawFirstLayer, settle, showFirstLayer } from "./layer.js";
 import { preferencesAfterChange, redrawPreferences } from "./prefs.js";
 import { onOpenClick, redrawFloatingButton, showFloatingButton } from "./reopen.js";
 import { flush, leave, sendChange } from "./send.js";
+import { categories } from "./site.js";
 
 const start = () => {
   scan(document);
@@ -23,7 +25,11 @@ if (!window.ConsentBanner) {
     exposeApi();
     readChoice();
     tellConsentMode("default");
-    if (choice) tellConsentMode("update", choice.choices);
+    if (choice) {
+      tellConsentMode("update", choice.choices);
+      // A withdrawal made on another subdomain (cookie_domain) reaches this one's own cookies.
+      for (const category of categories) isGranted(category.id) || deleteCategoryCookies(category);
+    }
     // What reacts to a choice, in this order.
     for (const react of [updateConsentMode, sendChange, applyChange, settle, preferencesAfterChange, announceChange]) subscribe(react);
     for (const redraw of [redrawFirstLayer, redrawPreferences, redrawFloatingButton, redrawPlaceholders]) onLanguageChange(redraw);

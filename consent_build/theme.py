@@ -28,7 +28,7 @@ _VARIABLE = {"background": "--b", "text": "--t", "accent": "--a", "border": "--m
 # across the page; button bottom left).
 _LAYER = {
     "bottom": "",
-    "top": ".L{top:1em;bottom:auto}",
+    "top": ".L{top:1em;bottom:auto}.L.u{top:auto;bottom:1em}",
     "bottom-left": ".L{right:auto;max-width:min(26em,calc(100% - 2em))}",
     "bottom-right": ".L{left:auto;max-width:min(26em,calc(100% - 2em))}",
 }

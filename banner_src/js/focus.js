@@ -3,6 +3,27 @@
 import { closePreferences, dialog } from "./prefs.js";
 import { root } from "./root.js";
 
+/* Focus never hidden behind the banner (WCAG 2.2 SC 2.4.11): a page element that takes focus
+   under the first layer or the floating button is scrolled clear of it; where the page cannot
+   scroll that far (a footer under a bottom layer), the box moves to the opposite edge (.u). */
+export const uncover = ({ target }) => {
+  if (!root || target == root.host) return;
+  for (const box of root.querySelectorAll(".L,.F")) {
+    // how far to scroll to clear the box (it is in the lower or upper half), or false
+    const overlap = () => {
+      const a = target.getBoundingClientRect(), b = box.getBoundingClientRect();
+      return a.bottom > b.top && a.top < b.bottom && a.right > b.left && a.left < b.right &&
+        (b.top > innerHeight / 2 ? a.bottom - b.top + 8 : a.top - b.bottom - 8);
+    };
+    const by = overlap();
+    if (by) {
+      // "instant": a page's smooth scrolling would leave it covered when checked below
+      scrollBy({ top: by, behavior: "instant" });
+      if (overlap()) box.classList.toggle("u");
+    }
+  }
+};
+
 export const onKey = (event) => {
   if (!dialog) return;
   if (event.key == "Escape") {

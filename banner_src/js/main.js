@@ -6,7 +6,7 @@ import { applyChange, redrawPlaceholders, scan, watch } from "./block.js";
 import { choice, isGranted, readChoice, subscribe } from "./consent.js";
 import { deleteCategoryCookies } from "./cookies.js";
 import { safe } from "./dom.js";
-import { onKey } from "./focus.js";
+import { onKey, uncover } from "./focus.js";
 import { tellConsentMode, updateConsentMode } from "./gcm.js";
 import { onLanguageChange, whenLanguageReady } from "./i18n.js";
 import { redrawFirstLayer, settle, showFirstLayer } from "./layer.js";
@@ -39,6 +39,7 @@ if (!window.ConsentBanner) {
     addEventListener("pagehide", safe(leave));
     document.addEventListener("click", safe(onOpenClick));
     document.addEventListener("keydown", safe(onKey), true);
+    document.addEventListener("focusin", safe(uncover));
     // The visitor's language is a text pack, loaded first.
     whenLanguageReady(() => document.body ? start() : document.addEventListener("DOMContentLoaded", safe(start)));
   })();

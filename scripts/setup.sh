@@ -104,12 +104,18 @@ ensure_redis() {
   die "Redis did not answer on 127.0.0.1:6379"
 }
 
-# axe-core for the accessibility tests (tests/package.json pins it; tests inject axe.min.js).
+# axe-core for the accessibility tests (tests/package.json pins it; tests inject axe.min.js),
+# and the Nu HTML Checker (vnu-jar), which needs a Java runtime.
 ensure_axe() {
-  if [ -f "$ROOT/tests/node_modules/axe-core/axe.min.js" ]; then return 0; fi
+  if ! command -v java >/dev/null 2>&1; then
+    apt_install default-jre-headless ||
+      die "the HTML validity test needs Java: run 'sudo apt-get install default-jre-headless'"
+  fi
+  if [ -f "$ROOT/tests/node_modules/axe-core/axe.min.js" ] &&
+     [ -f "$ROOT/tests/node_modules/vnu-jar/build/dist/vnu.jar" ]; then return 0; fi
   command -v npm >/dev/null 2>&1 || apt_install npm ||
     die "the accessibility tests need npm to install axe-core: run 'sudo apt-get install npm'"
-  say "installing axe-core into tests/node_modules"
+  say "installing axe-core and vnu-jar into tests/node_modules"
   npm ci --prefix "$ROOT/tests" --no-audit --no-fund >/dev/null ||
     die "npm ci --prefix tests failed: is the npm registry reachable?"
 }

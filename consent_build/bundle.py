@@ -187,6 +187,7 @@ def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, lis
         languages=site["languages"],
         defaultLanguage=site["default_language"],
         endpoint=site["endpoint"],
+        firstParty=site.get("first_party_endpoint"),
         cookieName=site["cookie_name"],
         cookieDomain=site.get("cookie_domain"),
         rtl=rtl_languages(site["languages"]) or None,

@@ -54,6 +54,9 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
         "default_language": site["default_language"],
         "categories": [c["id"] for c in config.categories],
         "required": [c["id"] for c in config.categories if c["required"]],
+        # what the server's first-party answer sets (server/first_party.py)
+        "cookie": {"name": site["cookie_name"], "lifetime_days": site["lifetime_days"],
+                   "domain": site.get("cookie_domain")},
         "inputs_sha256": hash_inputs(inputs),
     }
     files = render(widget.js, manifest, widget.packs)

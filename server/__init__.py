@@ -50,6 +50,7 @@ def _configure(app: Flask) -> None:
         consents,
         db,
         demo,
+        first_party,
         health,
         logs,
         migrate,
@@ -82,6 +83,7 @@ def _configure(app: Flask) -> None:
 
     app.register_blueprint(bundle.bp)
     app.register_blueprint(consents.bp, url_prefix=app.config["CONSENTS_PATH"])
+    app.register_blueprint(first_party.bp, url_prefix=app.config["CONSENTS_PATH"])
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(demo.bp)

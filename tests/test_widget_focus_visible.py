@@ -17,7 +17,8 @@ const r = el.getBoundingClientRect(), hidden = [];
 for (const fx of [0, .5, 1]) for (const fy of [0, .5, 1]) {
   const x = r.left + 2 + fx * (r.width - 4), y = r.top + 2 + fy * (r.height - 4);
   const top = document.elementFromPoint(x, y);
-  if (!top || top === host || !(el === top || el.contains(top) || top.contains(el))) hidden.push([x, y]);
+  const shown = top && top !== host && (el === top || el.contains(top) || top.contains(el));
+  if (!shown) hidden.push([x, y]);
 }
 return {name: el.textContent.trim().slice(0, 30) || el.tagName, hidden,
         inside: r.top >= 0 && r.bottom <= innerHeight};

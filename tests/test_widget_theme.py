@@ -23,7 +23,8 @@ def scheme(w, value: str) -> None:
 
 def colours(w) -> dict:
     return w.js("""const r = document.querySelector('[data-consent-banner]').shadowRoot;
-        const L = getComputedStyle(r.querySelector('.L')), b = getComputedStyle(r.querySelector('.L .b'));
+        const L = getComputedStyle(r.querySelector('.L'));
+        const b = getComputedStyle(r.querySelector('.L .b'));
         return {background: L.backgroundColor, text: L.color, accent: b.backgroundColor,
                 label: b.color, link: getComputedStyle(r.querySelector('.L a')).color,
                 radius: L.borderTopLeftRadius}""")

@@ -13,6 +13,11 @@ import { SITE } from "./site.js";
 
 const inFlight = {};
 let retryTimer;
+// First-party mode: the site's own path, proxied to the server, answers with the consent
+// cookie by HTTP (Safari and Brave keep it its full lifetime; a cookie written by script, 7
+// days). The widget writes it too, so that nothing depends on the answer. A 404 there: no
+// proxy, and the proof goes to the endpoint as usual.
+let viaSite = !!SITE.firstParty;
 
 /* Storage may be blocked (sandboxed frames, some settings): then nothing waits. */
 const read = (key) => {
@@ -61,9 +66,16 @@ const post = (event) => {
     }
   };
   // A string body goes as text/plain;charset=UTF-8 (the Fetch standard): no CORS preflight.
-  fetch(resolveUrl(SITE.endpoint), {
-    method: "POST", body: JSON.stringify(event), keepalive: true, credentials: "omit"
-  }).then(safe((response) => done(response.status)), safe(() => done(0)));
+  // The site's own path gets same-origin credentials, without which its Set-Cookie is ignored.
+  fetch(viaSite ? SITE.firstParty : resolveUrl(SITE.endpoint), {
+    method: "POST", body: JSON.stringify(event), keepalive: true, credentials: viaSite ? "same-origin" : "omit"
+  }).then(safe((response) => {
+    if (viaSite && response.status == 404) {
+      viaSite = false;
+      delete inFlight[id];
+      post(event);
+    } else done(response.status);
+  }), safe(() => done(0)));
 };
 
 /* Leaving the page: what is still waiting goes by sendBeacon (a string, sent as text/plain

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from publicsuffixlist import PublicSuffixList
 
 from .errors import BuildError, Problem
+from .presets import expand as expand_presets
 from .theme import contrast_problems
 from .toml_lines import key_lines, line_of
 
@@ -155,6 +156,9 @@ def load_site(path: Path, translations: Path) -> SiteConfig:
     _check_semantics(report, site, categories, translations)
     if report.problems:
         raise BuildError(report.problems)
+    # Services that name a preset get its fields (theirs win) before defaults are filled.
+    for where, message in expand_presets(data["categories"]):
+        report(where, message)
     # Defaults fill a table that is there: the theme's and its dark scheme's, absent or not.
     data.setdefault("theme", {}).setdefault("dark", {})
     data = _with_defaults(data)

@@ -16,13 +16,19 @@ from consent_build.site_config import SCHEMA, load_site
 from .conftest import ROOT, build_site
 from .widget_kit import ROOT as SHADOW
 
+# KPpay's descriptions: texts the catalogs already hold.
+ESSENTIAL = ("These cookies are essential for our website and services to work: they let you "
+             "browse the site and use its features, such as access to secure areas.")
+PERFORMANCE = ("These cookies collect information about how visitors use our site, for example "
+               "which pages are visited most and whether error messages are shown. They help "
+               "us improve how the site works.")
 # One site naming every preset, each in the category its signals belong to.
 CATEGORIES = {
     "analytics": ["google-analytics-4", "google-tag-manager", "matomo", "hotjar"],
     "advertising": ["meta-pixel", "linkedin-insight"],
     "embeds": ["youtube", "vimeo", "facebook-embed", "x-embed"],
 }
-SITE = """
+SITE = f"""
 [site]
 id = "presets"
 name = "Presets"
@@ -36,12 +42,12 @@ endpoint = "/api/v1/consents"
 id = "essential"
 required = true
 title = "Essential cookies"
-description = "These cookies are essential for our website and services to work: they let you browse the site and use its features, such as access to secure areas."
+description = "{ESSENTIAL}"
 """ + "".join(f"""
 [[categories]]
 id = "{cid}"
 title = "Performance cookies"
-description = "These cookies collect information about how visitors use our site, for example which pages are visited most and whether error messages are shown. They help us improve how the site works."
+description = "{PERFORMANCE}"
 """ + "".join(f'\n[[categories.services]]\npreset = "{p}"\n' for p in presets)
     for cid, presets in CATEGORIES.items())
 

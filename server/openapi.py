@@ -109,29 +109,40 @@ def document(path: str, sites) -> dict:
     """The OpenAPI 3.1 description; `path` is the configured consent endpoint, `sites` the
     sites served (their event schemas are the request body's)."""
     consent_id = {"name": "consent_id", "in": "path", "required": True, "schema": HEX32}
+    post = {
+        "summary": "Record a consent event (idempotent on event_id).",
+        "requestBody": {"required": True, "content": {
+            "text/plain": {"schema": {"$ref": "#/components/schemas/ConsentEvent"}},
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/ConsentEvent"}}}},
+        "responses": {
+            "201": _json("Receipt", "Recorded and committed; a replay of the same "
+                         "event returns the same receipt.",
+                         {"Idempotent-Replayed": {
+                             "description": "Present on a replay.",
+                             "schema": {"const": "true"}}}),
+            **_errors(400, 403, 408, 409, 410, 413, 415, 429, 503)},
+    }
+    recorded = post["responses"]["201"]
     return {
         "openapi": "3.1.0",
         "info": {"title": "Consent banner server", "version": "1",
                  "description": "Hosts the consent widget and keeps the proof of each "
-                                "visitor's choice (GDPR art. 7(1)). No endpoint sets a cookie."},
+                                "visitor's choice (GDPR art. 7(1)). Only first-party mode's "
+                                "endpoint sets a cookie: the visitor's consent cookie, for "
+                                "the site that proxies it."},
         "paths": {
-            path: {
-                "post": {
-                    "summary": "Record a consent event (idempotent on event_id).",
-                    "requestBody": {"required": True, "content": {
-                        "text/plain": {"schema": {"$ref": "#/components/schemas/ConsentEvent"}},
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/ConsentEvent"}}}},
-                    "responses": {
-                        "201": _json("Receipt", "Recorded and committed; a replay of the same "
-                                     "event returns the same receipt.",
-                                     {"Idempotent-Replayed": {
-                                         "description": "Present on a replay.",
-                                         "schema": {"const": "true"}}}),
-                        **_errors(400, 403, 408, 409, 410, 413, 415, 429, 503)},
-                },
-                "options": PREFLIGHT,
-            },
+            path: {"post": post, "options": PREFLIGHT},
+            # server/first_party.py: the same event, proxied by the site from its own origin.
+            f"{path}/first-party": {"post": {
+                **post,
+                "summary": "First-party mode: record a consent event as above, and set the "
+                           "consent cookie by HTTP (the site proxies this path).",
+                "responses": {**post["responses"], "201": {**recorded, "headers": {
+                    **recorded["headers"],
+                    "Set-Cookie": {"description": "The consent cookie: the choice, with the "
+                                                  "site's lifetime and cookie_domain.",
+                                   "schema": {"type": "string"}}}}}}},
             f"{path}/{{consent_id}}": {
                 "parameters": [consent_id],
                 "get": {

@@ -78,7 +78,7 @@ def report(name: str, result: dict) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        report("KPpay (fr, en)", build(ROOT / "banner_src" / "site.toml", ROOT / "banner_src",
+        report("KPpay (fr, en)", build(ROOT / "sites" / "kppay.toml", ROOT / "banner_src",
                                         ROOT / "translations", tmp / "dist1", check=True))
         translations = tmp / "translations"
         import shutil
@@ -88,7 +88,7 @@ def main() -> None:
             stand_in(translations, lang, k)
         site = tmp / "site.toml"
         listed = ", ".join(f'"{lang}"' for lang in ["fr", "en", *EXTRA])
-        site.write_text((ROOT / "banner_src" / "site.toml").read_text(encoding="utf-8")
+        site.write_text((ROOT / "sites" / "kppay.toml").read_text(encoding="utf-8")
                         .replace('languages = ["fr", "en"]', f"languages = [{listed}]"),
                         encoding="utf-8")
         result = build(site, ROOT / "banner_src", translations, tmp / "dist2", check=True)

@@ -31,7 +31,7 @@ SHADOW = "return document.querySelector('[data-consent-banner]').shadowRoot"
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as dist:
-        build(ROOT / "banner_src" / "site.toml", ROOT / "banner_src", ROOT / "translations",
+        build(ROOT / "sites" / "kppay.toml", ROOT / "banner_src", ROOT / "translations",
               Path(dist), check=False)
         server = make_server("127.0.0.1", 0, create_app({"DIST_DIR": dist}), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -25,7 +25,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE_TOML = ROOT / "banner_src" / "site.toml"
+SITE_TOML = ROOT / "sites" / "kppay.toml"
 FR_CATALOG = ROOT / "translations" / "fr" / "LC_MESSAGES" / "banner.po"
 VCC_SPEC = "vanilla-cookieconsent@3.1.0"  # pinned: figures compare like with like across runs
 VCC_DIST = Path("node_modules") / "vanilla-cookieconsent" / "dist"

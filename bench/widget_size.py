@@ -29,7 +29,7 @@ def row(name: str, data: bytes) -> str:
 
 def main() -> None:
     translations = ROOT / "translations"
-    config = load_site(ROOT / "banner_src" / "site.toml", translations)
+    config = load_site(ROOT / "sites" / "kppay.toml", translations)
     widget = build_widget(config, ROOT / "banner_src", translations)
     default = config.site["default_language"]
     print(f"{'':<34} {'raw':>7} {'gzip':>7} {'brotli':>7}")

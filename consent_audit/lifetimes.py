@@ -8,10 +8,16 @@ from consent_build.site_config import DURATION
 
 DAY = 86400.0
 # Calendar averages, so that "13 months" is 395.7 days and "1 year" 365.25.
-UNIT_DAYS = {"day": 1.0, "month": 365.25 / 12, "year": 365.25}
+UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1.0, "month": 365.25 / 12,
+             "year": 365.25}
 # A cookie read a moment after it was set, or set at midnight by a server that rounds: a day of
-# slack before a real lifetime counts as longer than the declared one.
+# slack before a real lifetime counts as longer than the declared one (for a duration under a
+# day, a tenth of it and a minute at least: "30 minutes" must not pass for a day).
 SLACK = DAY
+
+
+def _slack(limit: float) -> float:
+    return SLACK if limit >= DAY else max(60.0, limit / 10)
 
 
 def declared_seconds(duration: str) -> float | None:
@@ -27,13 +33,18 @@ def exceeds(declared: str, lifetime: float | None) -> bool:
     limit = declared_seconds(declared)
     if lifetime is None:
         return False  # a session cookie outlives no declared duration
-    return limit is None or lifetime > limit + SLACK
+    return limit is None or lifetime > limit + _slack(limit)
 
 
 def in_words(lifetime: float | None) -> str:
     """A duration site.toml accepts that covers `lifetime`: 'session', '30 days', '2 years'."""
     if lifetime is None:
         return "session"
+    if lifetime < DAY * 0.95:  # a short cookie in minutes or hours, rounded up
+        minutes = max(1, math.ceil(lifetime / 60))
+        if minutes < 120:
+            return f"{minutes} minute{'s' if minutes > 1 else ''}"
+        return f"{math.ceil(minutes / 60)} hours"
     # Rounded up, less the slack `exceeds` allows, so that the words always cover the cookie.
     days = max(1, math.ceil((lifetime - SLACK) / DAY))
     if days <= 31:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,9 @@ from webassets import Bundle, Environment
 from .catalogs import check_catalog
 from .compiled import compiled_code, sources
 from .errors import BuildError, Problem
-from .messages import Text, duration_text, text_limits, widget_texts
+from .messages import Text, code_texts, duration_text, readable_site_texts, site_texts
 from .output import hashed_name
-from .site_config import SiteConfig
+from .site_config import LANGUAGE_CODE, SiteConfig, catalog_path
 from .theme import theme_css
 
 CSS_FILES = ["banner.css"]
@@ -58,9 +59,9 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         raise BuildError([Problem(str(p), None, "widget source missing")
                           for p in missing or [src / "js"]])
     code, names, stale = compiled_code(src)
-    texts = widget_texts(config, js_files)
-    limits = text_limits(config, js_files)
-    problems: list[Problem] = []
+    table, limits = site_texts(config, js_files)
+    texts = list(table.values())
+    problems: list[Problem] = reworded_problems(config, texts)
     warnings: list[Problem] = []
     if stale:
         (warnings if check and code else problems).append(stale)
@@ -73,7 +74,7 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         warnings += checked.warnings
     if problems:
         raise BuildError(problems, warnings)
-    index = {text.key: i for i, text in enumerate(texts)}
+    index = {key: i for i, key in enumerate(table)}  # by shared key: site_data's lookups
     default = config.site["default_language"]
     embedded = {default: tables[default]}
     packs = {lang: pack_script(table) for lang, table in tables.items() if lang != default}
@@ -98,6 +99,35 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings, parts=parts)
 
 
+def catalog_problems(site_file: Path, src: Path, translations: Path) -> list[Problem]:
+    """The catalog problems of a site file that fails its own checks: its languages that have
+    a catalog, checked against the widget's texts and the site's texts that can be read."""
+    try:
+        data = tomllib.loads(site_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    site = data.get("site") if isinstance(data.get("site"), dict) else {}
+    languages = site.get("languages") if isinstance(site.get("languages"), list) else []
+    name = site.get("name") if isinstance(site.get("name"), str) else ""
+    texts = list(code_texts(sources(src))[0].values()) + readable_site_texts(data)
+    problems: list[Problem] = []
+    for lang in languages:
+        if isinstance(lang, str) and LANGUAGE_CODE.match(lang) and catalog_path(
+                translations, lang).is_file():
+            problems += check_catalog(list(dict.fromkeys(texts)), translations, lang,
+                                      name).problems
+    return problems
+
+
+def reworded_problems(config: SiteConfig, texts: list[Text]) -> list[Problem]:
+    """A `reworded` text must be one the banner shows."""
+    shown = {t.msgid[0] if isinstance(t.msgid, tuple) else t.msgid for t in texts}
+    return [Problem(str(config.path), config.line("site", "reworded", i),
+                    f"site.reworded: {msgid!r} is no text of this banner; expected the "
+                    "English text (msgid) of one it shows, e.g. 'Accept all'")
+            for i, msgid in enumerate(config.site.get("reworded", [])) if msgid not in shown]
+
+
 def pack_script(table: list[str]) -> bytes:
     """A text pack: it hands its table to the <script> element i18n.js created to load it,
     so that no global name is needed."""
@@ -117,9 +147,29 @@ _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _STRING_OR_KEY = re.compile(r'"(?:[^"\\]|\\.)*"|([A-Za-z_$][A-Za-z0-9_$]*)(?=:)')
 
 
+class Code(str):
+    """A JavaScript expression js_literal writes as it is."""
+
+
+_HOSTS_FUNCTION = ('h=>{pairs}.find(([d])=>("."+h).endsWith(d))?.[1]')
+
+
+def service_of_host(config: SiteConfig) -> Code | None:
+    """For a site whose services declare `hosts`: a function from an embed's host to the
+    service that declared it (itself or a parent domain; the first declared wins), which
+    the placeholders call (block.js). None, and no byte of it, for the other sites."""
+    pairs = [["." + host, service["name"]] for category in config.categories
+             for service in category["services"] for host in service.get("hosts", [])]
+    if not pairs:
+        return None
+    return Code(_HOSTS_FUNCTION.format(pairs=_dump(pairs)))
+
+
 def js_literal(value) -> str:
     """`value` as a JavaScript expression: JSON, but with the object keys that are
     identifiers unquoted, since the site's data is code here (two bytes a key)."""
+    if isinstance(value, Code):
+        return str(value)
     if isinstance(value, dict):
         return "{" + ",".join(
             f"{key if _IDENTIFIER.match(key) else _dump(key)}:{js_literal(item)}"
@@ -133,6 +183,12 @@ def read_site_data(js: str) -> dict:
     """The site data a built bundle holds (the argument of its one function), as written by
     site_data: for the tests and benchmarks, which read what the widget reads."""
     literal = js[js.rindex("})({") + 3:js.rindex(");")]
+    # The host-to-service function reads back as its [host, service] pairs.
+    before, _, after = _HOSTS_FUNCTION.partition("{pairs}")
+    if before in literal:
+        start = literal.index(before)
+        end = literal.index(after, start)
+        literal = literal[:start] + literal[start + len(before):end] + literal[end + len(after):]
     return json.loads(_STRING_OR_KEY.sub(
         lambda m: m.group(0) if m.group(1) is None else f'"{m.group(1)}"', literal))
 
@@ -191,6 +247,8 @@ def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, lis
         cookieName=site["cookie_name"],
         cookieDomain=site.get("cookie_domain"),
         rtl=rtl_languages(site["languages"]) or None,
+        # host -> service, for the placeholders (block.js); only for a site that declares hosts
+        hosts=service_of_host(config),
         categories=[
             # The widget shows and deletes cookies and services alike: one list, `items`;
             # `required` only where true.

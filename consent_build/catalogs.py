@@ -311,7 +311,9 @@ def _translate(text: Text, catalog: Catalog, plural, file: str, site_name: str,
     name = repr(shown(key)) + (f" (context {text.context!r})" if text.context else "")
     if message is None:
         problems.append(Problem(file, None, f"missing translation for {name}: not in this "
-                                            "catalog; run `python build.py update`"))
+                                            "catalog; run `python build.py extract` then "
+                                            "`python build.py update` (a plain `python "
+                                            "build.py` runs both)"))
         return ""
     where = message.lineno
     strings = message.string if isinstance(message.string, tuple) else (message.string,)

@@ -47,7 +47,7 @@ INTERNAL_PROPERTIES = (
     "cookieDomain", "rtl",
     "categories",
     "required", "title", "description", "consentMode", "items",
-    "purpose", "duration", "cookies",
+    "purpose", "duration", "cookies", "hosts",
     "file",
     # consent.js: a change, as its subscribers receive it
     "choice", "withdrawn", "reloadNeeded",

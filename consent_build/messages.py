@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.messages.extract import DEFAULT_KEYWORDS, extract
 
 from .errors import Problem
-from .site_config import DURATION, SiteConfig
+from .site_config import DURATION, REWORDED_CONTEXT, SiteConfig
 
 # The keywords `pybabel extract` uses for the widget's JavaScript (Babel's defaults, as the
 # pyproject mapping adds none): the build extracts with the same set, so that any call the
@@ -24,7 +24,9 @@ COMMENT_TAG = "TRANSLATORS:"
 LIMIT = re.compile(r"keep under (\d+) characters", re.IGNORECASE)
 # One English word with two meanings gets a msgctxt: "session" the duration is not a login.
 DURATION_CONTEXT = "cookie duration"
-_UNITS = {"day": ("%(num)d day", "%(num)d days"),
+_UNITS = {"minute": ("%(num)d minute", "%(num)d minutes"),
+          "hour": ("%(num)d hour", "%(num)d hours"),
+          "day": ("%(num)d day", "%(num)d days"),
           "month": ("%(num)d month", "%(num)d months"),
           "year": ("%(num)d year", "%(num)d years")}
 _SESSION_COMMENT = "Cookie duration: deleted when the browser is closed"
@@ -70,7 +72,16 @@ def site_messages(data: dict, lines: dict) -> list[Extracted]:
     def add(path: tuple, msgid, comment: str, context: str | None = None) -> None:
         out.append(Extracted(line_of(lines, path) or 1, msgid, (comment,), context))
 
+    site = data.get("site") if isinstance(data.get("site"), dict) else {}
+    reworded = site.get("reworded") if isinstance(site.get("reworded"), list) else []
+    for i, msgid in enumerate(reworded):
+        if isinstance(msgid, str) and isinstance(site.get("id"), str):
+            add(("site", "reworded", i), msgid,
+                f"The wording of this text for the site '{site['id']}' only (its other "
+                "sites keep the shared translation)", REWORDED_CONTEXT.format(id=site["id"]))
     for i, category in enumerate(data.get("categories") or []):
+        if not isinstance(category, dict):
+            continue
         cid = category.get("id", i)
         if isinstance(category.get("title"), str):
             add(("categories", i, "title"), category["title"],
@@ -94,6 +105,24 @@ def site_messages(data: dict, lines: dict) -> list[Extracted]:
                     add(("categories", i, kind, j, "duration"), text.msgid, comment,
                         text.context)
     return out
+
+
+def readable_site_texts(data: dict) -> list[Text]:
+    """The texts of a site file that fails its checks, as far as they can be read."""
+    texts: list[Text] = []
+    for category in data.get("categories") if isinstance(data.get("categories"), list) else []:
+        if not isinstance(category, dict):
+            continue
+        texts += [Text(category[k]) for k in ("title", "description")
+                  if isinstance(category.get(k), str)]
+        for kind in ("cookies", "services"):
+            items = category.get(kind) if isinstance(category.get(kind), list) else []
+            for item in (i for i in items if isinstance(i, dict)):
+                if isinstance(item.get("purpose"), str):
+                    texts.append(Text(item["purpose"]))
+                if isinstance(item.get("duration"), str) and DURATION.match(item["duration"]):
+                    texts.append(duration_text(item["duration"]))
+    return texts
 
 
 def js_messages(path: Path) -> list[Extracted]:
@@ -157,13 +186,30 @@ def limit_of(comments: tuple[str, ...] | list[str]) -> int | None:
 
 def widget_texts(config: SiteConfig, js_files: list[Path]) -> list[Text]:
     """Every text the built widget needs, in a stable order: the code's first (the compiled
-    code calls them by their place, see compiled.py), then the site's."""
-    return list(_texts_and_limits(config, js_files)[0].values())
+    code calls them by their place, see compiled.py), then the site's. A text the site
+    rewords (`reworded`) is looked up under its site's msgctxt."""
+    return list(site_texts(config, js_files)[0].values())
 
 
 def text_limits(config: SiteConfig, js_files: list[Path]) -> dict[tuple, int]:
     """The stated length limit of each text that has one, by Text.key (from the sources)."""
-    return _texts_and_limits(config, js_files)[1]
+    return site_texts(config, js_files)[1]
+
+
+def site_texts(config: SiteConfig, js_files: list[Path]) -> tuple[dict[tuple, Text],
+                                                                   dict[tuple, int]]:
+    """The widget's texts for `config` keyed by their shared key (as site_data looks them
+    up), each as the catalogs hold it for this site, and their limits by that Text.key."""
+    texts, limits = _texts_and_limits(config, js_files)
+    reworded = set(config.site.get("reworded", []))
+    context = REWORDED_CONTEXT.format(id=config.site["id"])
+    own = {key: Text(text.msgid, text.count, context) if _singular(text) in reworded
+           and text.context is None else text for key, text in texts.items()}
+    return own, {own[key].key: limit for key, limit in limits.items() if key in own}
+
+
+def _singular(text: Text) -> str:
+    return text.msgid[0] if isinstance(text.msgid, tuple) else text.msgid
 
 
 def code_texts(js_files: list[Path]) -> tuple[dict[tuple, Text], dict[tuple, int]]:

@@ -33,11 +33,16 @@ LANGUAGE_CODE = re.compile(_SITE["languages"]["items"]["pattern"])
 CONSENT_MODE_SIGNALS = set(_DEFS["category"]["properties"]["consent_mode"]["items"]["enum"])
 # The schema's duration pattern, with its groups named for the code that reads them.
 DURATION = re.compile(_DEFS["duration"]["pattern"].replace("([1-9][0-9]*)", "(?P<num>[1-9][0-9]*)")
-                      .replace("(day|month|year)", "(?P<unit>day|month|year)"))
+                      .replace("(minute|hour|day|month|year)",
+                               "(?P<unit>minute|hour|day|month|year)"))
 _VALIDATOR = Draft202012Validator(SCHEMA)
 # The list ships inside the package: the check runs offline. A name under no known suffix
 # counts as one (the list's "*" rule), so 'kppay.test' is a site and 'test' is not.
 _PUBLIC_SUFFIXES = PublicSuffixList()
+# Where the toolchain's sites live: one file a site, named after its id (sites/kppay.toml).
+SITES_FOLDER = "sites"
+# The msgctxt of a text a site words its own way (`reworded`).
+REWORDED_CONTEXT = "site {id}"
 
 _TYPE_NAMES = {"string": "a string", "integer": "a whole number", "boolean": "true or false",
                "array": "an array", "object": "a table"}
@@ -133,6 +138,20 @@ def _toml_type(value: Any) -> str:
             dict: "a table"}.get(type(value), type(value).__name__)
 
 
+def list_site_files(root: Path) -> list[Path]:
+    """Every site of the toolchain rooted at `root`: sites/*.toml, by name."""
+    return sorted((root / SITES_FOLDER).glob("*.toml"))
+
+
+def site_id_of(path: Path) -> str:
+    """The id a site file gives itself, for messages; its file name when it cannot be read."""
+    try:
+        site = tomllib.loads(path.read_text(encoding="utf-8")).get("site")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return path.stem
+    return site["id"] if isinstance(site, dict) and isinstance(site.get("id"), str) else path.stem
+
+
 def catalog_path(translations: Path, lang: str) -> Path:
     return translations / lang / "LC_MESSAGES" / "banner.po"
 
@@ -153,7 +172,7 @@ def load_site(path: Path, translations: Path) -> SiteConfig:
     _schema_problems(data, report)
     site = data.get("site") if isinstance(data.get("site"), dict) else {}
     categories = data.get("categories") if isinstance(data.get("categories"), list) else []
-    _check_semantics(report, site, categories, translations)
+    _check_semantics(report, site, categories, translations, path)
     if report.problems:
         raise BuildError(report.problems)
     # Services that name a preset get its fields (theirs win) before defaults are filled.
@@ -183,8 +202,14 @@ def _syntax_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
 
 
 def _check_semantics(report: _Report, site: dict, categories: list[dict],
-                     translations: Path) -> None:
+                     translations: Path, path: Path) -> None:
     """The rules a schema cannot say: catalogs on disk, and rules that span several keys."""
+    site_id = site.get("id")
+    if (path.parent.name == SITES_FOLDER and isinstance(site_id, str)
+            and path.stem != site_id):
+        report(("site", "id"), f"{site_id!r} is not the file's name; a site file in "
+               f"{SITES_FOLDER}/ is named after its id: rename it to "
+               f"{SITES_FOLDER}/{site_id}.toml")
     languages = site.get("languages") if isinstance(site.get("languages"), list) else []
     for lang in languages:
         if isinstance(lang, str) and LANGUAGE_CODE.match(lang) and not catalog_path(
@@ -192,7 +217,7 @@ def _check_semantics(report: _Report, site: dict, categories: list[dict],
             report(("site", "languages"),
                    f"language {lang!r} has no catalog; expected "
                    f"{catalog_path(translations, lang)} "
-                   f"(create it with `python build.py init {lang}`)")
+                   f"(create it with `python build.py init {lang} --site {path}`)")
     revision = site.get("revision")
     if isinstance(revision, int) and revision > 1 and "revision_date" not in site:
         report(("site", "revision"),

@@ -4,15 +4,24 @@ gives it our settings, so that each step is one command (`python build.py extrac
 from __future__ import annotations
 
 import contextlib
+import io
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 from babel.core import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract as extract_messages
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
+from .compiled import sources
 from .errors import BuildError, Problem
-from .site_config import LANGUAGE_CODE, catalog_path
+from .extract import extract_preset_toml, extract_site_toml
+from .messages import COMMENT_TAG, JS_KEYWORDS
+from .site_config import LANGUAGE_CODE, catalog_path, list_site_files
 from .toml_lines import key_lines, line_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,16 +40,74 @@ def pybabel(*args: str, root: Path = ROOT) -> None:
         raise BuildError([Problem("pybabel", None, f"`pybabel {' '.join(args)}` failed")])
 
 
-def extract(translations: Path, src: Path = ROOT / "banner_src") -> Path:
-    """Refresh the template from the widget's marks and the site files (pyproject mappings).
-
-    Babel runs from the folder holding `src`, whose pyproject.toml has the mappings."""
+def extract(translations: Path, src: Path = ROOT / "banner_src",
+            site_files: list[Path] | None = None) -> Path:
+    """Refresh the template from the widget's marks and every site file (`site_files`, by
+    default sites/*.toml beside `src`). The template is shared: it always holds every site's
+    texts, whichever site a command is about. Written only when a message or a location
+    changed, so that a build that extracts leaves an unchanged tree unchanged."""
+    root = src.resolve().parent
     pot = translations.resolve() / f"{DOMAIN}.pot"
-    pybabel("extract", "-F", "pyproject.toml", "-c", "TRANSLATORS:", "-s", "--no-wrap",
-            "--sort-by-file", "--project", "consent-banner", "--copyright-holder", "KPpay",
-            "--msgid-bugs-address", "kppay@k-polygone.com", "-o", str(pot), ".",
-            root=src.resolve().parent)
+    catalog = Catalog(project="consent-banner", copyright_holder="KPpay",
+                      msgid_bugs_address="kppay@k-polygone.com", charset="utf-8")
+
+    def add(path: Path, found) -> None:
+        where = os.path.relpath(path.resolve(), root).replace(os.sep, "/")
+        for lineno, msgid, comments, context in found:
+            catalog.add(msgid, None, [(where, lineno)], auto_comments=comments,
+                        context=context)
+
+    for path in sources(src):
+        with path.open("rb") as fileobj:
+            add(path, extract_messages("javascript", fileobj, keywords=JS_KEYWORDS,
+                                       comment_tags=[COMMENT_TAG], strip_comment_tags=True))
+    for path in site_files if site_files is not None else list_site_files(root):
+        with path.open("rb") as fileobj:
+            add(path, ((lineno, msgid, comments, context) for lineno, msgid, comments, context
+                       in _site_messages(fileobj)))
+    # Every preset's texts, whether a site names it yet or not: translated once, for all.
+    for path in sorted(_presets_folder(root).glob("*.toml")):
+        with path.open("rb") as fileobj:
+            add(path, _babel_messages(extract_preset_toml(fileobj, (), (), {})))
+    out = io.BytesIO()
+    write_po(out, catalog, width=None, sort_by_file=True)
+    _write_if_changed(pot, out.getvalue())
     return pot
+
+
+def _presets_folder(root: Path) -> Path:
+    """The presets of the tree being built (a copy of the project has its own), else ours."""
+    folder = root / "consent_build" / "presets"
+    return folder if folder.is_dir() else Path(__file__).resolve().parent / "presets"
+
+
+def _site_messages(fileobj):
+    """A site file's texts as Babel's extract() yields them: (line, msgid, notes, context)."""
+    return _babel_messages(extract_site_toml(fileobj, (), (), {}))
+
+
+def _babel_messages(found):
+    """An extractor's (line, funcname, message, notes) as (line, msgid, notes, context)."""
+    for lineno, _funcname, message, comments in found:
+        if isinstance(message, tuple) and len(message) == 2 and _funcname == "pgettext":
+            yield lineno, message[1], comments, message[0]
+        else:
+            yield lineno, message, comments, None
+
+
+_CREATION_DATE = re.compile(rb'^"POT-Creation-Date: .*\\n"$', re.MULTILINE)
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` unless `path` holds the same but for the template's creation date."""
+    try:
+        old = path.read_bytes()
+    except OSError:
+        old = None
+    if old is not None and _CREATION_DATE.sub(b"", old) == _CREATION_DATE.sub(b"", data):
+        return False
+    path.write_bytes(data)
+    return True
 
 
 def update(translations: Path) -> list[Path]:
@@ -50,6 +117,26 @@ def update(translations: Path) -> list[Path]:
             "-D", DOMAIN, "--no-wrap", "--ignore-pot-creation-date")
     fill_source_language(translations)
     return sorted(translations.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+def refresh(translations: Path, src: Path, site_files: list[Path]) -> list[Path]:
+    """extract, then update, as the build runs them: the catalogs that changed (the template
+    included). Update works on a copy, so that a catalog is only written when it changes."""
+    pot = translations.resolve() / f"{DOMAIN}.pot"
+    before = pot.read_bytes() if pot.is_file() else None
+    extract(translations, src, site_files)
+    changed = [pot] if pot.read_bytes() != before else []
+    with tempfile.TemporaryDirectory(prefix="consent-update-") as tmp:
+        copy = Path(tmp) / "translations"
+        shutil.copytree(translations, copy)
+        with contextlib.redirect_stderr(io.StringIO()):  # Babel names the temporary copy
+            update(copy)
+        for path in sorted(copy.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            target = translations / path.relative_to(copy)
+            if path.read_bytes() != target.read_bytes():
+                target.write_bytes(path.read_bytes())
+                changed.append(target)
+    return changed
 
 
 def fill_source_language(translations: Path) -> int:

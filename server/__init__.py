@@ -48,6 +48,7 @@ def _configure(app: Flask) -> None:
         bundle,
         commands,
         consents,
+        console,
         db,
         demo,
         first_party,
@@ -65,7 +66,8 @@ def _configure(app: Flask) -> None:
     secret = app.config["CONSENT_SECRET"] or secrets_file.load_or_create(app.instance_path)
     app.extensions["consent_keys"] = {"ip": secrets_file.derive(secret, "ip-pseudonym"),
                                       "receipt": secrets_file.derive(secret, "receipt"),
-                                      "erased": secrets_file.derive(secret, "erased-event")}
+                                      "erased": secrets_file.derive(secret, "erased-event"),
+                                      "console": secrets_file.derive(secret, "console-session")}
     app.extensions["consent_limiter"] = ratelimit.make_limiter(app.config)
     app.extensions["consent_sites"] = sites.Registry(app.config)
     if app.config["PROXIES"]:
@@ -88,6 +90,7 @@ def _configure(app: Flask) -> None:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(demo.bp)
     app.register_blueprint(preview.bp)
+    console.init_app(app)
 
     @app.errorhandler(HTTPException)
     def json_error(error: HTTPException):

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+import site_names
+
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message is the one line shown to the deployer."""
@@ -33,7 +35,7 @@ SCALARS = {
     "CONSENT_ERASURE": "DEFAULT_ERASURE",
     "CONSENT_DB_TIMEOUT": "DB_TIMEOUT",
 }
-# Per-site settings: CONSENT_ORIGINS_KPPAY=... (site id upper-cased, "-" written "_").
+# Per-site settings: CONSENT_ORIGINS_KPPAY=... (site_names: the id upper-cased, "-" as "_").
 PER_SITE = {
     "CONSENT_ORIGINS_": "ALLOWED_ORIGINS",
     "CONSENT_RETENTION_": "RETENTION",
@@ -94,7 +96,8 @@ def from_environ(environ: os._Environ | dict) -> dict:
     for name, value in environ.items():
         for prefix, key in PER_SITE.items():
             if name.startswith(prefix) and len(name) > len(prefix):
-                site = name[len(prefix):].lower().replace("_", "-")
+                suffix = name[len(prefix):]
+                site = site_names.site_of_suffix(suffix) or suffix
                 found.setdefault(key, {})[site] = value.strip()
                 SOURCE[f"{key}:{site}"] = name
     return found
@@ -140,6 +143,22 @@ def check(config: dict) -> None:
                          for site, value in config["ERASURE"].items()}
     config["ALLOWED_ORIGINS"] = {site: origins(value, site)
                                  for site, value in config["ALLOWED_ORIGINS"].items()}
+    unknown_site_variables(config)
+
+
+def unknown_site_variables(config: dict) -> None:
+    """A CONSENT_*_<SITE> variable must name a site built in DIST_DIR: a misspelt one would
+    otherwise be ignored (every consent of the real site refused, or kept too long)."""
+    dist = Path(config["DIST_DIR"])
+    built = sorted(p.parent.name for p in dist.glob("*/manifest.json"))
+    for key in PER_SITE.values():
+        for site in config[key]:
+            name = SOURCE.get(f"{key}:{site}")
+            if name and site not in built:
+                known = ", ".join(f"{s} (CONSENT_*_{site_names.env_suffix(s)})"
+                                  for s in built) or "none"
+                raise ConfigError(f"{name} names no site: no {site!r} is built in {dist}; "
+                                  f"the sites are {known}")
 
 
 def database_url(value: str) -> str:

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from . import payload, ratelimit, store
+from .console import refusals
 from .db import RETRY_AFTER, get_engine
 from .formats import csv_lines, public
 from .logs import Throttle
@@ -186,6 +187,8 @@ def _refused(origin: str, site_id: str) -> Response:
     """403 for an origin the site does not list, readable by the widget on that origin (so
     that it drops the event), and one log line for the owner per origin per hour."""
     shown = origin[:200].encode("unicode_escape").decode("ascii")
+    # Counted per hour for the owner's console (site and origin only).
+    refusals.note(site_id, origin)
     # The owner hears of a refused origin once per hour, however many visitors try.
     if _once_per(3600, "refused origin", f"{site_id} {shown}"):
         # The origin and the site only: never the visitor's address.

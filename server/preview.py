@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 import secrets
+import tomllib
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 
-from consent_build.messages import limit_of
-from consent_build.site_config import catalog_path
+from consent_build.compiled import sources
+from consent_build.messages import code_texts, limit_of, readable_site_texts
+from consent_build.site_config import REWORDED_CONTEXT, SITES_FOLDER, catalog_path
 
 from .bundle import manifest
 
@@ -26,8 +28,27 @@ def _error(message: str, field: str | None, status: int = 404):
     return jsonify(error=message, field=field), status
 
 
-def _rows(lang: str, site_name: str) -> list[dict]:
-    """Each entry of the language's catalog, as the preview's table shows it."""
+def _site_file(site: str) -> dict:
+    """The site's file (sites/<id>.toml), parsed; {} when there is none."""
+    path = Path(current_app.config.get("SITES_DIR", ROOT / SITES_FOLDER)) / f"{site}.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _site_keys(data: dict) -> set[tuple]:
+    """(msgctxt, msgid) of each text this site's banner shows: the widget's, its own."""
+    site = data.get("site") if isinstance(data.get("site"), dict) else {}
+    texts = list(code_texts(sources(ROOT / "banner_src"))[0].values()) + readable_site_texts(data)
+    keys = {(t.context, t.msgid[0] if isinstance(t.msgid, tuple) else t.msgid) for t in texts}
+    reworded = site.get("reworded") if isinstance(site.get("reworded"), list) else []
+    return keys | {(REWORDED_CONTEXT.format(id=site.get("id")), m) for m in reworded}
+
+
+def _rows(lang: str, site_name: str, keys: set[tuple] | None) -> list[dict]:
+    """Each entry of the language's catalog that the site shows, as the preview's table
+    shows it (all of them when the site's file is not here)."""
     with catalog_path(_translations(), lang).open("rb") as fileobj:
         catalog = read_po(fileobj)
     rows = []
@@ -35,6 +56,8 @@ def _rows(lang: str, site_name: str) -> list[dict]:
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if keys is not None and (message.context, ids[0]) not in keys:
+            continue
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         limit = limit_of(message.auto_comments)
         longest = max(len(s.replace("{site}", site_name)) for s in strings)
@@ -55,11 +78,14 @@ def _translations() -> Path:
 def preview(site: str):
     built = manifest(site)
     languages = built["languages"]
-    # A language being translated is not in the build yet (the build wants it complete):
-    # its table is shown all the same, from its catalog.
+    data = _site_file(site)
+    # A language being translated (in the site's file, with a catalog) is not in the build
+    # yet (the build wants it complete): its table is shown all the same, from its catalog.
+    listed = (data.get("site") or {}).get("languages") or []
     drafts = sorted(path.parent.parent.name for path in
                     _translations().glob("*/LC_MESSAGES/banner.po")
-                    if path.parent.parent.name not in languages)
+                    if path.parent.parent.name not in languages
+                    and path.parent.parent.name in listed)
     lang = request.args.get("lang") or next(
         (code for code in languages if code != SOURCE_LANGUAGE), languages[0])
     if lang not in languages + drafts:
@@ -69,7 +95,7 @@ def preview(site: str):
     name = built.get("name", site)
     return render_template("preview.html", site=site, name=name, lang=lang, source=source,
                            languages=languages + drafts, built=lang in languages,
-                           rows=_rows(lang, name),
+                           rows=_rows(lang, name, _site_keys(data) if data else None),
                            catalog=f"translations/{lang}/LC_MESSAGES/banner.po")
 
 

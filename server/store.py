@@ -103,14 +103,15 @@ def sites_of(engine: Engine, consent_id: str) -> list[str]:
 def erase(engine: Engine, consent_id: str, erased_key: bytes) -> int:
     """Delete the visitor's events and remember their ids (hashed) in one transaction."""
     with engine.begin() as connection:
-        ids = connection.execute(sa.select(events.c.event_id)
-                                 .where(events.c.consent_id == consent_id)).scalars().all()
+        # Delete first: an erasure running at the same moment waits on these rows, then
+        # finds none left, instead of both remembering the same ids (a key conflict).
+        ids = connection.execute(events.delete().where(events.c.consent_id == consent_id)
+                                 .returning(events.c.event_id)).scalars().all()
         if ids:
             now = datetime.now(UTC)
             connection.execute(erased_events.insert(), [
-                {"event_key": event_key(i, erased_key), "erased_at": now} for i in ids])
-        return connection.execute(
-            events.delete().where(events.c.consent_id == consent_id)).rowcount
+                {"event_key": event_key(i, erased_key), "erased_at": now} for i in set(ids)])
+        return len(ids)
 
 
 def _expired(site: str | None, others: list[str], cutoff: datetime):

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from consent_build.cli import build
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE_TOML = ROOT / "banner_src" / "site.toml"
+SITE_TOML = ROOT / "sites" / "kppay.toml"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 # The widget's browser tests: their pages, server and shared Chromium (fixtures w, ...).

@@ -89,7 +89,7 @@ def test_a_missing_entry_names_the_catalog_and_says_what_to_run(translations, ca
     code, err = check(translations, capsys)
     assert code == 1
     assert (f"{path}: missing translation for 'Refuse all': not in this catalog; "
-            "run `python build.py update`") in err
+            "run `python build.py extract` then `python build.py update`") in err
 
 
 HEADER_CASES = [

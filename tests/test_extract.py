@@ -23,7 +23,7 @@ def test_extract_finds_the_site_file_and_widget_texts_with_translator_notes(tmp_
     catalog = extract(tmp_path)
     performance = catalog.get("Performance cookies")
     assert performance is not None
-    assert performance.locations[0][0] == "banner_src/site.toml"
+    assert performance.locations[0][0] == "sites/kppay.toml"
     assert "keep under 40 characters" in " ".join(performance.auto_comments)
     accept = catalog.get("Accept all")
     assert accept.locations[0][0].startswith("banner_src/js/")

@@ -6,7 +6,7 @@ import shutil
 
 from server import create_app
 
-from .conftest import ROOT
+from .conftest import ROOT, SITE_TOML
 
 
 def test_preview_lists_every_text_with_its_note_limit_and_problems(dist_dir, tmp_path):
@@ -35,7 +35,12 @@ def test_a_language_being_translated_is_previewed_from_its_catalog(dist_dir, tmp
     translations = tmp_path / "translations"
     shutil.copytree(ROOT / "translations", translations)
     write_pseudo_catalog(translations, "de")
-    app = create_app({"TESTING": True, "DIST_DIR": str(dist_dir),
+    # `python build.py init de` added it to the site's file; the build does not have it yet
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "kppay.toml").write_text(SITE_TOML.read_text(encoding="utf-8").replace(
+        'languages = ["fr", "en"]', 'languages = ["fr", "en", "de"]'), encoding="utf-8")
+    app = create_app({"TESTING": True, "DIST_DIR": str(dist_dir), "SITES_DIR": str(sites),
                       "TRANSLATIONS_DIR": str(translations)})
     page = app.test_client().get("/preview/kppay?lang=de")
     assert page.status_code == 200

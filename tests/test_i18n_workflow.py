@@ -82,7 +82,7 @@ def test_extract_finds_every_text_of_the_site_file(extracted):
                 session = extracted.get("session", context="cookie duration")
                 assert session is not None and session.auto_comments
     title = extracted.get("Performance cookies")
-    assert title.locations[0][0] == "banner_src/site.toml"
+    assert title.locations[0][0] == "sites/kppay.toml"
     assert "keep under 40 characters" in " ".join(title.auto_comments)
     assert expected == 10
 
@@ -123,7 +123,7 @@ def test_a_mark_the_build_cannot_rewrite_fails_with_its_line(tmp_path):
 
 def test_update_keeps_translations_marks_changed_ones_fuzzy_and_adds_new_ones(tmp_path):
     # A copy of the project where a developer reworded one button and replaced another.
-    for name in ("banner_src", "translations"):
+    for name in ("banner_src", "sites", "translations"):
         shutil.copytree(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     for js in (tmp_path / "banner_src" / "js").glob("*.js"):
@@ -132,7 +132,7 @@ def test_update_keeps_translations_marks_changed_ones_fuzzy_and_adds_new_ones(tm
                       .replace('_("Customize")', '_("Choose per category")'), encoding="utf-8")
     translations = tmp_path / "translations"
     paths = ("--src", str(tmp_path / "banner_src"), "--translations", str(translations),
-             "--site", str(tmp_path / "banner_src" / "site.toml"))
+             "--site", str(tmp_path / "sites" / "kppay.toml"))
 
     for command in ("extract", "update"):
         result = run(command, *paths)

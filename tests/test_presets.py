@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from consent_build.bundle import read_site_data
 from consent_build.presets import FOLDER, load_preset, preset_ids
@@ -69,6 +70,19 @@ def test_each_preset_cites_its_source_and_fills_what_a_service_needs(preset_id):
     assert tomllib.loads(text) == preset
 
 
+@pytest.mark.parametrize("preset_id", preset_ids())
+def test_each_preset_is_a_service_the_schema_accepts(preset_id):
+    # A preset's fields land in a site's service after the schema check: they must be what a
+    # site could write itself (hosts as issue 17's `hosts`: plain host names covering their
+    # subdomains, which the placeholders' host-to-service function is built from).
+    service = {key: value for key, value in load_preset(preset_id).items()
+               if key != "consent_mode"}
+    schema = {"$defs": SCHEMA["$defs"], **SCHEMA["$defs"]["service"]}
+    errors = [f"{list(e.absolute_path)}: {e.message}"
+              for e in Draft202012Validator(schema).iter_errors(service)]
+    assert errors == []
+
+
 @pytest.fixture(scope="module")
 def presets_site(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("presets")
@@ -94,6 +108,8 @@ def test_each_preset_builds_and_maps_to_consent_mode(presets_site):
             preset = load_preset(preset_id)
             assert set(preset["consent_mode"]) <= set(signals), preset_id
             assert item.get(short["cookies"], []) == preset["cookies"]
+    # Their hosts are issue 17's: an embed from YouTube's host is named in its placeholder.
+    assert [".www.youtube-nocookie.com", "YouTube"] in site[short["hosts"]]
     assert by_id["analytics"][short["consentMode"]] == ["analytics_storage"]
     assert by_id["advertising"][short["consentMode"]] == [
         "ad_storage", "ad_user_data", "ad_personalization"]

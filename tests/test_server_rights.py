@@ -112,3 +112,29 @@ def test_rights_requests_are_rate_limited_too(make_app):
     limited = client.get(f"{ENDPOINT}/{'1' * 32}")
     assert limited.status_code == 429
     assert limited.headers["Retry-After"]
+
+
+def test_two_erasures_of_one_id_at_once_never_give_a_500(app):
+    """Two tabs (or a retry) erasing the same history at the same moment: each answer is
+    200 or 404, and the history is gone."""
+    import threading
+
+    statuses = []
+
+    def erase(consent_id: str, barrier: threading.Barrier) -> None:
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.delete(f"{ENDPOINT}/{consent_id}").status_code)
+
+    for _ in range(8):
+        consent_id = event()["consent_id"]
+        for _ in range(3):
+            post(app.test_client(), event(consent_id=consent_id))
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=erase, args=(consent_id, barrier)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert rows(app, consent_id=consent_id) == []
+    assert set(statuses) <= {200, 404} and statuses.count(200) >= 8, statuses

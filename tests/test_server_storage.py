@@ -64,15 +64,17 @@ def test_migrations_run_from_empty_and_back(make_app, fresh_url):
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output
     inspector = sa.inspect(engine)
-    assert set(inspector.get_table_names()) == {"alembic_version", "consent_events",
-                                                "erased_events"}
+    assert set(inspector.get_table_names()) == {
+        "alembic_version", "consent_events", "erased_events", "console_owners",
+        "console_owner_sites", "console_daily", "console_daily_categories", "console_rollup",
+        "console_refused_origins"}
     indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("consent_events")}
     assert indexes["ix_consent_events_consent_id"] == ["consent_id", "id"]
     assert indexes["ix_consent_events_site_time"] == ["site", "server_time"]
     assert indexes["ix_consent_events_server_time"] == ["server_time"]
     uniques = [u["column_names"] for u in inspector.get_unique_constraints("consent_events")]
     assert ["event_id"] in uniques
-    assert "0002 (head)" in runner.invoke(args=["db", "current"]).output
+    assert "0003_console (head)" in runner.invoke(args=["db", "current"]).output
     assert post(app.test_client(), event()).status_code == 201
     assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
     assert sa.inspect(engine).get_table_names() == ["alembic_version"]
@@ -84,11 +86,13 @@ def test_the_model_and_the_migrations_agree(make_app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from server.console.tables import metadata as console_metadata
     from server.tables import metadata
 
     app = make_app()
     with app.extensions["consent_engine"].connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        differences = compare_metadata(MigrationContext.configure(connection),
+                                       [metadata, console_metadata])
     assert differences == []
 
 

@@ -123,7 +123,8 @@ CASES = {
     "bad duration": (
         ('duration = "13 months"', 'duration = "forever"'),
         ('duration = "forever"', 1),
-        "categories[1].cookies[0].duration: expected 'session' or a length such as '13 months'",
+        "categories[1].cookies[0].duration: expected 'session' or a length such as "
+        "'30 minutes', '12 hours' or '13 months'",
     ),
     "unknown key in a nested table": (
         ('provider = "Meta Platforms"', 'provider = "Meta Platforms"\nurl = "x"'),

@@ -10,13 +10,17 @@ import brotli
 import pytest
 
 # Issue 16 asks at most 6 KiB (6,144 B) for the French visitor, every feature included;
-# 6,199 B was the best reached without golfing the sources (notes/issue-16.md, "Part 2").
-# Issue 15 added, measured one by one (notes/issue-15.md): focus kept clear of the banner
-# +153 B, first-party mode +46, cookie_domain and the start-up deletion of refused cookies
-# +54, the "policy changed" notice +50 (its French text 37), data-src and no empty storage
-# +12, KPpay's theme +5: 6,519 B. The bar holds at that figure: any growth fails. The
+# 6,199 B was the best reached without golfing the sources (notes/issue-16.md, "Part 2",
+# says where the bytes go), so the bar holds at the measured figure: any growth fails. The
 # English visitor downloads the bundle (with the French texts in it) and the English pack.
-BUDGET = {"fr": 6519, "en": 7306}
+# Issue 17 added 16 B (6,215 / 6,979): the placeholder calls the site's host-to-service
+# function, which only the bundles of sites that declare `hosts` carry. Issue 15 added, measured
+# one by one on top of issue 16 (notes/issue-15.md): focus kept clear of the banner +153 B,
+# first-party mode +46, cookie_domain and the start-up deletion of refused cookies +54, the
+# "policy changed" notice +50 (its French text 37), data-src and no empty storage +12, KPpay's
+# theme +5: +320 B. Both merged measure 6,511 / 7,298 (`python bench/widget_size.py`), 24 B
+# under the sum of the two (brotli sizes of merged changes do not simply add up).
+BUDGET = {"fr": 6511, "en": 7298}
 
 
 def brotli_size(data: bytes) -> int:

@@ -7,6 +7,7 @@ import { deleteCategoryCookies } from "./cookies.js";
 import { button, element, safe, shadowRoot } from "./dom.js";
 import { _, tagLanguage } from "./i18n.js";
 import { showPreferences } from "./prefs.js";
+import { SITE } from "./site.js";
 
 const toRun = []; // scripts granted but not yet run, in order
 const queued = new WeakSet();
@@ -71,11 +72,15 @@ const holdOrLoadFrame = (frame, category) => {
   }
 };
 
-/* The placeholder: who hosts the content, and the two ways to get it. */
+/* The placeholder: who hosts the content, and the two ways to get it. A host a service
+   declares (`hosts`) is shown as that service: SITE.hosts is a function the build writes
+   only for a site that declares hosts (bundle.py, service_of_host), so that the others carry
+   none of it. */
 const paintPlaceholder = (placeholder, frame) => {
   const category = frame.getAttribute(CATEGORY_ATTRIBUTE);
   let host = frame.dataset.provider;
   try { host = host || new URL(frame.dataset.src, location).hostname; } catch {}
+  host = SITE.hosts?.(host) || host;
   tagLanguage(placeholder.host);
   placeholder.replaceChildren(element("div", { class: "k P" }, [
     // TRANSLATORS: placeholder of blocked embedded content; {host} is who hosts it, e.g. Facebook

@@ -2,7 +2,11 @@
 
 from alembic import context
 
-from server.tables import metadata
+from server.console.tables import metadata as console_metadata
+from server.tables import metadata as events_metadata
+
+# The console's tables live beside the events' (server/console/tables.py).
+metadata = [events_metadata, console_metadata]
 
 config = context.config
 

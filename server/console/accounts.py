@@ -62,10 +62,14 @@ def add(engine: Engine, email: str, password: str, sites: list[str]) -> Owner:
     return get(engine, owner_id)
 
 
+def _owner_id(connection, email: str) -> int | None:
+    return connection.execute(sa.select(owners.c.id).where(
+        owners.c.email == normal_email(email))).scalar()
+
+
 def remove(engine: Engine, email: str) -> bool:
     with engine.begin() as connection:
-        found = connection.execute(sa.select(owners.c.id).where(
-            owners.c.email == normal_email(email))).scalar()
+        found = _owner_id(connection, email)
         if found is None:
             return False
         connection.execute(owner_sites.delete().where(owner_sites.c.owner_id == found))
@@ -85,8 +89,7 @@ def set_password(engine: Engine, email: str, password: str) -> bool:
 
 def set_sites(engine: Engine, email: str, sites: list[str]) -> bool:
     with engine.begin() as connection:
-        found = connection.execute(sa.select(owners.c.id).where(
-            owners.c.email == normal_email(email))).scalar()
+        found = _owner_id(connection, email)
         if found is None:
             return False
         connection.execute(owner_sites.delete().where(owner_sites.c.owner_id == found))

@@ -50,12 +50,7 @@ def add(email: str, sites: tuple[str, ...]) -> None:
 @click.argument("email")
 def remove(email: str) -> None:
     """Delete an owner's account (their sessions end at once)."""
-    try:
-        found = accounts.remove(get_engine(), email)
-    except accounts.AccountError as exc:
-        raise click.ClickException(str(exc)) from None
-    if not found:
-        raise click.ClickException(f"no owner {email}")
+    _for_owner(email, accounts.remove)
     click.echo(f"removed {email}")
 
 
@@ -63,12 +58,7 @@ def remove(email: str) -> None:
 @click.argument("email")
 def passwd(email: str) -> None:
     """Set a new password (the owner's open sessions end)."""
-    try:
-        found = accounts.set_password(get_engine(), email, _password())
-    except accounts.AccountError as exc:
-        raise click.ClickException(str(exc)) from None
-    if not found:
-        raise click.ClickException(f"no owner {email}")
+    _for_owner(email, accounts.set_password, _password())
     click.echo(f"new password set for {email}")
 
 
@@ -78,13 +68,18 @@ def passwd(email: str) -> None:
               help="A site this owner may see (repeat for several); replaces the list.")
 def set_sites(email: str, sites: tuple[str, ...]) -> None:
     """Replace the sites an owner may see."""
+    _for_owner(email, accounts.set_sites, _sites(sites))
+    click.echo(f"owner {email} may see {', '.join(sites)}")
+
+
+def _for_owner(email: str, change, *args) -> None:
+    """Apply one of accounts' changes to an existing owner; a clear error otherwise."""
     try:
-        found = accounts.set_sites(get_engine(), email, _sites(sites))
+        found = change(get_engine(), email, *args)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     if not found:
         raise click.ClickException(f"no owner {email}")
-    click.echo(f"owner {email} may see {', '.join(sites)}")
 
 
 @owners.command("list")

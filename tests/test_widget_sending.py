@@ -128,3 +128,18 @@ def test_too_many_requests_is_retried(w):
     w.server.state.status = 201
     w.wait(lambda: w.queue() == [], timeout=6)
     assert [status for _, _, status in w.events()] == [429, 201]
+
+
+def test_a_page_where_the_visitor_has_not_chosen_holds_no_storage_of_ours(w):
+    """A crawler listing what a page stores before any choice finds nothing of ours: the
+    queue's key exists only while an event waits."""
+    w.open()
+    w.wait(lambda: w.find(".L button"))
+    w.js("return new Promise(r => setTimeout(r, 300))")  # the start-up flush has run
+    assert w.js("return Object.keys(localStorage)") == []
+    assert w.js("return document.cookie") == ""
+    w.server.state.status = 503
+    w.press("Tout refuser")
+    w.wait(lambda: w.queue() and w.queue()[0]["n"] == 1)  # waiting: kept
+    w.server.state.status = 201
+    w.wait(lambda: w.js("return Object.keys(localStorage)") == [], timeout=6)  # sent: gone

@@ -14,8 +14,9 @@ import pytest
 # says where the bytes go), so the bar holds there: any growth fails. The English visitor
 # downloads the bundle (with the French texts in it) and the English pack. Issue 17 added
 # 16 B: the placeholder calls the site's host-to-service function, which only the bundles
-# of sites that declare `hosts` carry.
-BUDGET = {"fr": 6215, "en": 6979}
+# of sites that declare `hosts` carry. The cookie audit's finding (no storage of ours before a
+# choice: an empty queue removes its key) added 16 B.
+BUDGET = {"fr": 6231, "en": 6995}
 
 
 def brotli_size(data: bytes) -> int:

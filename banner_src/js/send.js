@@ -18,8 +18,11 @@ let retryTimer;
 const read = (key) => {
   try { return JSON.parse(localStorage.getItem(key)); } catch {}
 };
+/* Nothing is written while there is nothing to keep: an empty queue removes its key, so a
+   page where the visitor has not chosen holds no storage of ours (what a regulator's crawler
+   lists; found by the cookie audit). Removing first also frees the old value's room. */
 const keep = (key, value) => {
-  try { localStorage.setItem(key, JSON.stringify(value)); } catch {}
+  try { localStorage.removeItem(key); value[0] && localStorage.setItem(key, JSON.stringify(value)); } catch {}
 };
 const loadQueue = () => read(QUEUE_KEY) || [];
 

@@ -208,25 +208,25 @@ def rate_limit(value) -> tuple[int, int]:
     return count, seconds
 
 
-def integer(value, key: str, low: int, high: int) -> int:
+def _number(value, key: str, parse, low, high, expected: str):
+    """`value` parsed and within [low, high], else a ConfigError naming the setting."""
     try:
-        number = int(value)
+        number = parse(value)
     except (TypeError, ValueError):
         number = None
     if number is None or not low <= number <= high:
-        raise ConfigError(f"{_name(key)}={value!r}: expected a whole number from {low} to {high}")
+        shown = str if parse is int else "{:g}".format  # 512, not 512.0; 0.5, not 0.500000
+        raise ConfigError(f"{_name(key)}={value!r}: expected {expected} from {shown(low)} to "
+                          f"{shown(high)}")
     return number
+
+
+def integer(value, key: str, low: int, high: int) -> int:
+    return _number(value, key, int, low, high, "a whole number")
 
 
 def seconds(value, key: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not low <= number <= high:
-        raise ConfigError(f"{_name(key)}={value!r}: expected a number of seconds from {low:g} "
-                          f"to {high:g}")
-    return number
+    return _number(value, key, float, low, high, "a number of seconds")
 
 
 def boolean(value, key: str, site: str | None = None) -> bool:

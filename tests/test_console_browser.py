@@ -154,12 +154,23 @@ def csp_violations(driver) -> list:
     return driver.execute_script("return window.__csp || []") + logged
 
 
-def switch(driver, lang: str) -> None:
+def submit(driver, selector: str) -> None:
+    """Click a form's button and wait for the page it leads to: a click returns as soon as the
+    navigation starts, and the old page (still complete, maybe in the same language) would
+    answer the next look."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.wait import WebDriverWait
 
-    driver.find_element("css selector", f"button[name=lang][value={lang}]").click()
-    WebDriverWait(driver, 10).until(lambda d: d.execute_script(
-        "return document.readyState == 'complete' && document.documentElement.lang") == lang)
+    driver.execute_script("window.__leaving = true")  # a new document has no such mark
+    driver.find_element("css selector", selector).click()
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return !window.__leaving && document.readyState == 'complete'"))
+
+
+def switch(driver, lang: str) -> None:
+    submit(driver, f"button[name=lang][value={lang}]")
+    assert driver.find_element("tag name", "html").get_attribute("lang") == lang
 
 
 def test_logged_out_pages_redirect_to_the_login_page(server, seeded, driver):
@@ -176,7 +187,7 @@ def test_login_then_totals_and_charts_equal_what_was_posted(server, seeded, driv
     driver.get(f"{base(server)}/kppay/")
     driver.find_element("id", "email").send_keys("dpo@kppay.tg")
     driver.find_element("id", "password").send_keys(PASSWORD)
-    driver.find_element("css selector", "form.stack button").click()
+    submit(driver, "form.stack button")
     assert driver.current_url == f"{base(server)}/kppay/"
     switch(driver, "en")
     find = driver.find_element
@@ -264,7 +275,7 @@ def test_another_site_is_not_found_and_a_form_without_its_token_is_refused(serve
     driver.get(f"{base(server)}/kppay/install")
     driver.execute_script("document.querySelectorAll('input[name=csrf_token]')"
                           ".forEach(i => i.remove())")
-    driver.find_element("css selector", "form[action$=logout] button").click()
+    submit(driver, "form[action$=logout] button")
     assert driver.find_element("tag name", "h1").text in ("Error 400", "Erreur 400")
     driver.get(f"{base(server)}/kppay/install")
     assert driver.current_url == f"{base(server)}/kppay/install"  # still logged in

@@ -88,7 +88,7 @@ def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/console-shots")
     out.mkdir(parents=True, exist_ok=True)
     instance = tempfile.mkdtemp(prefix="console-shots-")
-    app = create_app({"DIST_DIR": str(ROOT / "dist"), "INSTANCE_PATH": instance,
+    app = create_app({"CONSENT_DIST_DIR": str(ROOT / "dist"), "CONSENT_INSTANCE_PATH": instance,
                       "DATABASE_URL": f"sqlite:///{instance}/consents.sqlite3"})
     sample = seed(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from consent_build.cli import build  # noqa: E402
-from server import create_app  # noqa: E402
+from consent_dev import create_app  # noqa: E402
 
 SIZES = {"desktop": (1280, 800), "mobile": (375, 812)}
 SHADOW = "return document.querySelector('[data-consent-banner]').shadowRoot"
@@ -33,7 +33,7 @@ def main(out: Path) -> None:
     with tempfile.TemporaryDirectory() as dist:
         build(ROOT / "sites" / "kppay.toml", ROOT / "banner_src", ROOT / "translations",
               Path(dist), check=False)
-        server = make_server("127.0.0.1", 0, create_app({"DIST_DIR": dist}), threaded=True)
+        server = make_server("127.0.0.1", 0, create_app({"CONSENT_DIST_DIR": dist}), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"

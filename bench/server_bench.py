@@ -1,11 +1,12 @@
-"""Server benchmark: consent POSTs per second and p50/p99 latency through gunicorn, per database.
+"""Server benchmark: consents per second, p50/p99, CPU per request and PostgreSQL transactions
+per consent, ours (PostgreSQL, SQLite) beside a plain Flask app (bench/plain_app.py).
 
-    .venv/bin/python bench/server_bench.py [--databases sqlite,postgresql] [--seconds 10]
+    .venv/bin/python bench/server_bench.py [--targets postgresql,sqlite,plain] [--rounds 3]
 
-For SQLite and for PostgreSQL, in one run: the database's own single-row insert rate
-(db_ceiling.py), then `POST /api/v1/consents` through gunicorn on 127.0.0.1, loaded by `wrk`
-with consent_post.lua (every request a new event, as the widget sends it). Prints one table.
-A benchmark, not a test: it asserts nothing, but it says when rows and 201s disagree.
+Every target runs under gunicorn with the same workers and threads on 127.0.0.1, loaded by
+`wrk` with consent_post.lua (every request a new event, as the widget sends it), in rounds that
+alternate the targets; medians are printed, with the load average. A benchmark, not a test: it
+asserts nothing, but it says when rows and 201s disagree.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,18 +111,20 @@ def cpu_shares(before: dict, after: dict, seconds: float, server_pid: int) -> di
 class Gunicorn:
     """`gunicorn "server:create_app()"` on 127.0.0.1, in its own process group."""
 
-    def __init__(self, env: dict, workers: int, threads: int, worker_class: str, log: Path):
+    def __init__(self, env: dict, args, log: Path, app: str = "server:create_app()",
+                 cwd: Path = ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        conf = ["--config", str(GUNICORN_CONF)] if GUNICORN_CONF.is_file() else []
-        command = [sys.executable, "-m", "gunicorn", *conf, "--workers", str(workers),
-                   "--worker-class", worker_class, "--threads", str(threads),
+        # Ours: the production settings; the baseline: gunicorn's, with the same access log.
+        conf = (["--config", str(GUNICORN_CONF)] if app.startswith("server:")
+                else ["--access-logfile", "-"])
+        command = [sys.executable, "-m", "gunicorn", *conf, "--workers", str(args.workers),
+                   "--worker-class", "gthread", "--threads", str(args.threads),
                    "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(log),
-                   "--log-level", "warning", "--graceful-timeout", "10",
-                   "server:create_app()"]
+                   "--log-level", "warning", "--graceful-timeout", "10", app]
         # The access log goes to stdout: written, as in production, then dropped.
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
+        self.process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wait_ready(self, timeout: float = 30) -> None:
@@ -184,11 +188,11 @@ def flask_db_upgrade(env: dict) -> None:
         raise SystemExit(f"flask --app server db upgrade failed:\n{done.stderr}")
 
 
-def count_rows(database: str, where: str) -> int:
+def count_rows(database: str, where: str, table: str = TABLE) -> int:
     if database == "sqlite":
         with closing(sqlite3.connect(where)) as connection:
-            return connection.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
-    return int(db_ceiling.psql(where, f"SELECT count(*) FROM {TABLE}"))
+            return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return int(db_ceiling.psql(where, f"SELECT count(*) FROM {table}"))
 
 
 def pg_transactions(db: str) -> tuple[int, int]:
@@ -199,157 +203,160 @@ def pg_transactions(db: str) -> tuple[int, int]:
     return int(commits), int(rollbacks)
 
 
-def bench_database(database: str, args, work: Path, dist: Path) -> dict:
-    """The ceiling, then the endpoint under load, for one database."""
-    # pgbench gets as many clients as the server can run transactions at once.
-    clients = args.workers * (args.threads if args.worker_class == "gthread" else 1)
-    if database == "sqlite":
-        where = str(work / "consents.sqlite3")
-        url = f"sqlite:///{where}"
-        ceiling = db_ceiling.sqlite_loop(work, args.seconds)
-        ceiling["how"] = ("sqlite3 loop, 1 connection, WAL, synchronous=FULL, commit per row: "
-                          f"p50 {ceiling['p50_ms']:.2f} ms, p99 {ceiling['p99_ms']:.2f} ms")
-    else:
-        need("pgbench", "postgresql-contrib")
-        where = args.pg_db
-        db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {where}")
-        db_ceiling.psql("postgres", f"CREATE DATABASE {where}")
-        url = PG_URL.format(db=where)
-        ceiling = db_ceiling.pgbench(where, clients, args.seconds)
-        ceiling["how"] = f"{ceiling['command']}: mean latency {ceiling['mean_ms']:.2f} ms"
-        ceiling["settings"] = db_ceiling.psql(
-            where, "SELECT 'synchronous_commit=' || current_setting('synchronous_commit') "
-                   "|| ', fsync=' || current_setting('fsync')")
-    env = {**os.environ, "DATABASE_URL": url, "CONSENT_RATE_LIMIT": NO_RATE_LIMIT,
-           "CONSENT_DIST_DIR": str(dist), "CONSENT_SECRET": secrets.token_hex(32),
-           "CONSENT_AUTO_MIGRATE": "0"}
-    try:
-        flask_db_upgrade(env)
-        xacts_before = pg_transactions(where) if database == "postgresql" else None
-        server = Gunicorn(env, args.workers, args.threads, args.worker_class,
-                          work / f"gunicorn-{database}.log")
-        try:
-            server.wait_ready()
-            endpoint = server.url + args.path
-            warm = wrk(endpoint, server.url, args.warmup, args.connections)
-            before = processes()
-            load = wrk(endpoint, server.url, args.seconds, args.connections)
-            after = processes()
-            load["server_cpu_s"] = server.cpu_seconds(after) - server.cpu_seconds(before)
-            load["cpu"] = cpu_shares(before, after, load["duration_us"] / 1e6,
-                                     server.process.pid)
-            load["cpu"]["wrk"] = load["cpu_s"] / (load["duration_us"] / 1e6) / (os.cpu_count() or 1)
-        finally:
-            server.stop()
-        rows = count_rows(database, where)
-        if xacts_before:
+PLAIN_TABLE = ("CREATE TABLE plain_consents (id bigserial PRIMARY KEY, body jsonb NOT NULL, "
+               "received timestamptz NOT NULL DEFAULT now())")
+
+
+class Target:
+    """One server under test: ours on a database, or the plain baseline app."""
+
+    def __init__(self, name: str, database: str, args, work: Path, dist: Path):
+        self.name, self.database, self.loads, self.warm_requests = name, database, [], 0
+        log = work / f"gunicorn-{name.replace(' ', '-')}.log"
+        env = {**os.environ, "CONSENT_RATE_LIMIT": NO_RATE_LIMIT, "CONSENT_DIST_DIR": str(dist),
+               "CONSENT_SECRET": secrets.token_hex(32), "CONSENT_AUTO_MIGRATE": "0"}
+        if database == "sqlite":
+            self.where = str(work / "consents.sqlite3")
+            env["DATABASE_URL"] = f"sqlite:///{self.where}"
+        else:
+            self.where = args.pg_db + ("_plain" if name == "plain" else "")
+            db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {self.where}")
+            db_ceiling.psql("postgres", f"CREATE DATABASE {self.where}")
+            env["DATABASE_URL"] = PG_URL.format(db=self.where)
+        if name == "plain":
+            db_ceiling.psql(self.where, PLAIN_TABLE)
+            env["PLAIN_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{self.where}"
+            self.table = "plain_consents"
+            self.server = Gunicorn(env, args, log, app="plain_app:app", cwd=Path(__file__).parent)
+        else:
+            flask_db_upgrade(env)
+            self.table = TABLE
+            self.server = Gunicorn(env, args, log)
+        self.xacts = pg_transactions(self.where) if database == "postgresql" else None
+
+    def load(self, args) -> None:
+        endpoint = self.server.url + args.path
+        self.warm_requests += wrk(endpoint, self.server.url, args.warmup,
+                                  args.connections)["requests"]
+        before = processes()
+        result = wrk(endpoint, self.server.url, args.seconds, args.connections)
+        after = processes()
+        result["server_cpu_s"] = self.server.cpu_seconds(after) - self.server.cpu_seconds(before)
+        result["other_cpu"] = cpu_shares(before, after, result["duration_us"] / 1e6,
+                                         self.server.process.pid)["other"]
+        self.loads.append(result)
+
+    def finish(self, args) -> dict:
+        """Stop the server; the figures: medians over the rounds, rows, transactions."""
+        self.server.stop()
+        rows = count_rows(self.database, self.where, self.table)
+        posts = self.warm_requests + sum(r["requests"] for r in self.loads)
+        created = sum(r["created"] for r in self.loads)
+        per_consent = None
+        if self.xacts is not None:
             # Read once the workers have exited: backends flush their statistics then.
-            after = pg_transactions(where)
-            posts = warm["requests"] + load["requests"]
-            ceiling["per_post"] = tuple((a - b) / max(posts, 1)
-                                        for a, b in zip(after, xacts_before, strict=True))
-    finally:
-        if database == "postgresql" and not args.keep:
-            db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {where}")
-    return {"database": database, "ceiling": ceiling, "load": load, "warm": warm, "rows": rows,
-            "connections": args.connections}
-
-
-def row(result: dict) -> list[str]:
-    load, ceiling = result["load"], result["ceiling"]
-    seconds = load["duration_us"] / 1e6
-    rate = load["created"] / seconds
-    acknowledged = result["warm"]["created"] + load["created"]
-    # wrk stops at its deadline without reading the answers in flight: up to one request per
-    # connection per run may be written but not counted as a 201.
-    extra = result["rows"] - acknowledged
-    in_flight = 2 * result["connections"]
-    errors = (load["other"] + load["connect_errors"] + load["read_errors"]
-              + load["write_errors"] + load["timeouts"])
-    return [
-        {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["database"]],
-        f"{rate:,.0f}", f"{load['p50_us'] / 1000:.1f}", f"{load['p99_us'] / 1000:.1f}",
-        str(errors),
-        f"{1000 * load['server_cpu_s'] / max(load['requests'], 1):.2f}",
-        f"{100 * load['server_cpu_s'] / seconds / (os.cpu_count() or 1):.0f}%",
-        f"yes (+{extra})" if 0 <= extra <= in_flight else f"NO: {result['rows']} rows, "
-                                                          f"{acknowledged} 201s",
-        f"{ceiling['rate']:,.0f}", f"{100 * rate / ceiling['rate']:.0f}%",
-        f"{100 * load['cpu']['other']:.0f}%",
-    ]
+            time.sleep(1)
+            commits, rollbacks = pg_transactions(self.where)
+            per_consent = (commits + rollbacks - sum(self.xacts)) / max(rows, 1)
+            if not args.keep:
+                db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {self.where}")
+        rates = [r["created"] / (r["duration_us"] / 1e6) for r in self.loads]
+        return {"name": self.name, "rate": statistics.median(rates),
+                "p50": statistics.median(r["p50_us"] for r in self.loads) / 1000,
+                "p99": statistics.median(r["p99_us"] for r in self.loads) / 1000,
+                "cpu_ms": statistics.median(1000 * r["server_cpu_s"] / max(r["requests"], 1)
+                                            for r in self.loads),
+                "errors": sum(r["other"] + r["connect_errors"] + r["read_errors"]
+                              + r["write_errors"] + r["timeouts"] for r in self.loads),
+                "other_cpu": statistics.median(r["other_cpu"] for r in self.loads),
+                "rows": rows, "posts": posts, "created": created, "per_consent": per_consent,
+                "sample": next((r["sample"] for r in self.loads if r["other"]), "")}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--databases", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql (default both)")
-    parser.add_argument("--seconds", type=int, default=10,
-                        help="length of each measured load and of each ceiling (default 10)")
+    parser.add_argument("--targets", default="postgresql,sqlite,plain",
+                        help="comma-separated: postgresql, sqlite (ours), plain (the baseline)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, targets interleaved")
+    parser.add_argument("--seconds", type=int, default=15, help="measured load per round (s)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured load first (s)")
     parser.add_argument("--workers", type=int, default=2,
-                        help="gunicorn workers (default 2: one per core)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="gthread threads per worker (default 4)")
-    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
-                        help="gunicorn worker class (default gthread)")
+                        help="gunicorn workers, every target (default 2: one per core)")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="gthread threads per worker, every target (default 8)")
     parser.add_argument("--connections", type=int, default=16,
                         help="wrk connections kept open (default 16)")
     parser.add_argument("--path", default="/api/v1/consents", help="the consent endpoint")
     parser.add_argument("--pg-db", default="consent_bench",
                         help="scratch PostgreSQL database, created and dropped (default "
-                             "consent_bench, apart from the test suite's `test`)")
-    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+                             "consent_bench, and consent_bench_plain for the baseline)")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL databases")
     args = parser.parse_args(argv)
     args.seconds = max(1, min(args.seconds, 60))
+    args.rounds = max(1, min(args.rounds, 10))
     args.warmup = max(1, min(args.warmup, 30))
-    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
-    unknown = set(databases) - {"sqlite", "postgresql"}
+    names = [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = set(names) - {"sqlite", "postgresql", "plain"}
     if unknown:
-        parser.error(f"unknown database(s): {', '.join(sorted(unknown))}")
+        parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
     # The scratch database is dropped at the end: never one that holds anything else.
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.pg_db) or args.pg_db in (
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,50}", args.pg_db) or args.pg_db in (
             "test", "postgres") or args.pg_db.startswith("template"):
         parser.error(f"--pg-db {args.pg_db!r}: give a scratch database name (it is dropped)")
     need("wrk", "wrk")
 
     work = Path(tempfile.mkdtemp(prefix="consent-server-bench-"))
+    targets: list[Target] = []
+    load_before = os.getloadavg()
     try:
         dist = build_dist(work / "dist")
-        results = [bench_database(database, args, work, dist) for database in databases]
+        for name in names:
+            database = "sqlite" if name == "sqlite" else "postgresql"
+            targets.append(Target(name, database, args, work, dist))
+        for target in targets:
+            target.server.wait_ready()
+        for round_number in range(args.rounds):
+            # Alternating targets: a neighbour's test suite slows every target alike.
+            for target in targets[round_number % len(targets):] + targets[
+                    :round_number % len(targets)]:
+                target.load(args)
+        load_after = os.getloadavg()
+        results = [target.finish(args) for target in targets]
     finally:
+        for target in targets:
+            target.server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
+    label = {"postgresql": "ours, PostgreSQL", "sqlite": "ours, SQLite",
+             "plain": "plain Flask app, PostgreSQL"}
+    baseline = next((r for r in results if r["name"] == "plain"), None)
     print(f"Server benchmark on {os.cpu_count()} cores: gunicorn {args.workers} workers x "
-          f"{args.threads} threads ({args.worker_class}), wrk 2 threads x {args.connections} "
-          f"connections\n(closed loop, keep-alive, same machine), {args.seconds} s measured after "
-          f"{args.warmup} s of warm-up,\nPOST {args.path}, every request a new event "
-          "(text/plain JSON, as the widget sends it).\n")
-    header = ["", "consents/s", "p50 ms", "p99 ms", "errors", "CPU ms/req", "server CPU",
-              "rows = 201s", "DB inserts/s",
-              "of ceiling", "other CPU"]
-    print(table(header, [row(r) for r in results]))
-    print("\nPer database: how the ceiling (DB inserts/s) was measured, just before the server's "
-          "load;\nwhere the CPU went during the load (SQLite runs inside gunicorn's workers).")
-    for result in results:
-        ceiling = result["ceiling"]
-        extra = f" ({ceiling['settings']})" if "settings" in ceiling else ""
-        print(f"  {result['database']}: {ceiling['how']}{extra}")
-        cpu = result["load"]["cpu"]
-        idle = max(0.0, 1 - sum(cpu.values()))
-        shares = ", ".join(f"{name} {100 * share:.0f}%" for name, share in cpu.items())
-        print(f"    CPU during the load, share of all cores: {shares}, idle {100 * idle:.0f}%")
-        if "per_post" in ceiling:
-            commits, rollbacks = ceiling["per_post"]
-            print(f"    server side, per POST: {commits:.2f} committed and {rollbacks:.2f} "
-                  "rolled-back transactions (pg_stat_database)")
-        if result["load"]["other"]:
-            print(f"    first non-201 answer: {result['load']['sample']}")
-    print("errors: non-201 answers, socket errors and timeouts. CPU ms/req: gunicorn's CPU time "
-          "(master and\nworkers, user + system) per request; server CPU: the same as a share of "
-          "all cores.\nrows = 201s: every 201 of warm-up and load has its row; (+n) rows whose "
-          "answer was in flight\nwhen wrk stopped (at most one per connection per run). other CPU: "
-          "share of all cores used\nduring the measured load by processes outside the benchmark "
-          "(they skew every figure).")
+          f"{args.threads} threads (gthread) for every target, wrk 2 threads x "
+          f"{args.connections} connections,\n{args.rounds} rounds of {args.seconds} s (after "
+          f"{args.warmup} s of warm-up each), targets interleaved; medians over the rounds.\n"
+          f"Load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min).\n")
+    header = ["", "consents/s", "x plain", "p50 ms", "p99 ms", "CPU ms/req",
+              "PG xacts/consent", "errors", "rows = 201s", "other CPU"]
+    lines = []
+    for r in results:
+        lines.append([
+            label[r["name"]], f"{r['rate']:,.0f}",
+            f"{r['rate'] / baseline['rate']:.2f}" if baseline else "-",
+            f"{r['p50']:.1f}", f"{r['p99']:.1f}", f"{r['cpu_ms']:.2f}",
+            f"{r['per_consent']:.2f}" if r["per_consent"] is not None else "-",
+            str(r["errors"]),
+            # wrk stops without reading the answers in flight: up to one row per connection
+            # per run (warm-ups included) may have no counted answer.
+            "yes" if r["created"] <= r["rows"] <= r["posts"] + 2 * args.connections * (
+                args.rounds) else f"NO: {r['rows']} rows, {r['created']} 201s",
+            f"{100 * r['other_cpu']:.0f}%"])
+        if r["sample"]:
+            print(f"first non-201 answer of {label[r['name']]}: {r['sample']}")
+    print(table(header, lines))
+    print("\nCPU ms/req: gunicorn's CPU time (master and workers, user + system, /proc) per "
+          "request. PG xacts/consent:\ncommitted + rolled-back transactions of the target's "
+          "database (pg_stat_database) per row stored.\nrows = 201s: the table holds at least a "
+          "row per 201. other CPU: processes outside the benchmark.")
     return 0
 
 

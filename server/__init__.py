@@ -1,13 +1,17 @@
-"""The Flask app: hosts the built bundle, logs proofs of consent, and shows the KPpay demo."""
+"""The production Flask app: hosts the built bundles and keeps the proofs of consent.
+
+The demo and the translators' preview are development tools, in the consent_dev package, which
+adds them to this app only when asked (`flask --app consent_dev run`, what scripts/demo does).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
@@ -15,25 +19,21 @@ from . import config as settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """The app; settings come from the environment, or only from `test_config` when given.
+def create_app(test_config: Mapping | None = None) -> Flask:
+    """The app; settings come from the environment, or only from `test_config` when given
+    (the same names as the environment's, plus Flask's TESTING).
 
     A wrong setting raises ConfigError under tests and otherwise stops with one line.
     """
-    # The instance folder holds the demo's SQLite file and the generated secret.
-    if test_config is not None:
-        instance_path = test_config.get("INSTANCE_PATH")
-    else:
-        instance_path = os.environ.get("CONSENT_INSTANCE_PATH") or None
+    source = os.environ if test_config is None else test_config
+    instance_path = source.get("CONSENT_INSTANCE_PATH") or None
     if instance_path:
         instance_path = os.path.abspath(instance_path)
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
-    app.config.from_mapping(settings.defaults(app.instance_path, str(ROOT / "dist")))
-    if test_config is None:
-        app.config.update(settings.from_environ(os.environ))
-    else:
-        app.config.update(test_config)
+    app.config["TESTING"] = bool(test_config and test_config.get("TESTING"))
     try:
+        app.config.update(settings.load({**source, "CONSENT_INSTANCE_PATH": app.instance_path},
+                                        str(ROOT / "dist"), str(ROOT / "translations")))
         _configure(app)
     except settings.ConfigError as exc:
         if test_config is not None:
@@ -50,18 +50,16 @@ def _configure(app: Flask) -> None:
         consents,
         console,
         db,
-        demo,
+        errors,
         health,
         logs,
         migrate,
         openapi,
-        preview,
         ratelimit,
         secrets_file,
         sites,
     )
 
-    settings.check(app.config)
     secret = app.config["CONSENT_SECRET"] or secrets_file.load_or_create(app.instance_path)
     app.extensions["consent_keys"] = {"ip": secrets_file.derive(secret, "ip-pseudonym"),
                                       "receipt": secrets_file.derive(secret, "receipt"),
@@ -69,10 +67,11 @@ def _configure(app: Flask) -> None:
                                       "console": secrets_file.derive(secret, "console-session")}
     app.extensions["consent_limiter"] = ratelimit.make_limiter(app.config)
     app.extensions["consent_sites"] = sites.Registry(app.config)
-    if app.config["PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
-                                x_proto=app.config["PROXIES"], x_host=app.config["PROXIES"])
+    proxies = app.config["CONSENT_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logs.init_app(app)
+    errors.init_app(app)
     db.init_app(app)
     migrate.init_app(app)
     commands.init_app(app)
@@ -83,18 +82,7 @@ def _configure(app: Flask) -> None:
                                    f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
 
     app.register_blueprint(bundle.bp)
-    app.register_blueprint(consents.bp, url_prefix=app.config["CONSENTS_PATH"])
+    app.register_blueprint(consents.bp, url_prefix=app.config["CONSENT_PATH"])
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
-    app.register_blueprint(demo.bp)
-    app.register_blueprint(preview.bp)
     console.init_app(app)
-
-    @app.errorhandler(HTTPException)
-    def json_error(error: HTTPException):
-        """Every HTTP error as the API's JSON shape, so that clients parse one format."""
-        response = jsonify(error=error.description, field=None)
-        response.status_code = error.code or 500
-        if getattr(error, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(error.valid_methods)
-        return response

@@ -11,16 +11,18 @@ import hashlib
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.security import safe_join
 
+from site_names import is_site_id
+
+from .errors import fail
 from .sites import registry
 
 bp = Blueprint("bundle", __name__)
 
 # The bundle and its text packs (consent.<lang>.<hash>.js): a new content is a new name.
 HASHED = re.compile(r"^consent\.(?:[A-Za-z_]+\.)?[0-9a-f]{12}\.(js|css)$")
-SITE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -38,15 +40,16 @@ def manifest(site: str) -> dict:
     """The build's manifest for `site`, from the sites' registry; 404 when never built."""
     found = registry().get(site)
     if found is None:
-        abort(404)
+        fail(404, f"site {site!r} is not built here")
     return found.manifest
 
 
 def _file(site: str, name: str) -> Path | None:
     """The file inside dist/<site>/, or None for anything else (traversal, folders, siblings)."""
-    if not SITE.match(site) or name.endswith((".br", ".gz")) or Path(name).suffix not in TYPES:
+    if (not is_site_id(site) or name.endswith((".br", ".gz"))
+            or Path(name).suffix not in TYPES):
         return None
-    folder = Path(current_app.config["DIST_DIR"]) / site
+    folder = Path(current_app.config["CONSENT_DIST_DIR"]) / site
     joined = safe_join(str(folder), name)
     if joined is None:
         return None
@@ -77,8 +80,7 @@ def _cache_control(name: str) -> str:
 def bundle_file(site: str, filename: str):
     path = _file(site, filename)
     if path is None:
-        return Response('{"error": "not found", "field": null}\n', status=404,
-                        content_type="application/json")
+        fail(404, "not found")
     chosen, encoding = path, None
     if path.suffix in (".js", ".css"):
         accepted = request.accept_encodings

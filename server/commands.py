@@ -55,8 +55,10 @@ def purge(batch_size: int, now_text: str | None, dry_run: bool) -> None:
     sites = registry().all()
     # Each known site with its own period, then every other site with the default one.
     passes = [(s.id, [], s.retention) for s in sites]
-    passes.append((None, [s.id for s in sites], current_app.config["DEFAULT_RETENTION"]))
+    passes.append((None, [s.id for s in sites], current_app.config["CONSENT_RETENTION"]))
     total = 0
+    if not dry_run:
+        total += _drop_whole_months(engine, min(cutoff(now, p) for _, _, p in passes), now)
     for site, others, period in passes:
         limit = cutoff(now, period)
         expected = store.count_expired(engine, site, others, limit)
@@ -106,6 +108,26 @@ def export(start: str, end: str | None, site: str | None, fmt: str, output) -> N
     if fmt == "csv":
         count -= 1
     click.echo(f"exported {count} events", err=True)
+
+
+# PostgreSQL: months of partitions kept ready ahead of now (the migration creates as many).
+MONTHS_AHEAD = 12
+
+
+def _drop_whole_months(engine, oldest_kept: datetime, now: datetime) -> int:
+    """PostgreSQL: drop each month wholly older than every site's retention (a partition
+    drop, not row deletes), and create the months ahead. SQLite: nothing to do."""
+    with engine.begin() as connection:
+        made = store.add_months(connection, now, MONTHS_AHEAD)
+    if made:
+        click.echo(f"created {made} monthly partitions ahead")
+    dropped = 0
+    for name, start in store.whole_months_before(engine, oldest_kept):
+        held = store.drop_month(engine, name)
+        click.echo(f"dropped the month {start:%Y-%m} ({held} events, older than every site's "
+                   "retention)")
+        dropped += held
+    return dropped
 
 
 def init_app(app) -> None:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
-from . import payload, ratelimit, store
+from consent_ids import HEX32
+from site_names import env_suffix
+
+from . import ratelimit, store
 from .console import refusals
+from .contract import ORIGIN, receipt, receipt_answer
 from .db import RETRY_AFTER, get_engine
-from .formats import csv_lines, public
+from .errors import fail
+from .formats import categories_of, csv_lines, public
 from .logs import Throttle
-from .payload import PayloadError, check, parse
+from .payload import PayloadError, check, matches_whole, parse
 from .pseudonym import pseudonymise
 from .sites import registry
 
@@ -27,15 +33,9 @@ def _once_per(seconds: int, topic: str, key: str) -> bool:
     return throttles.setdefault(topic, Throttle(seconds)).due(key)
 
 
-def error(status: int, message: str, field: str | None = None, **headers) -> Response:
-    response = jsonify(error=message, field=field)
-    response.status_code = status
-    response.headers.update(headers)
-    return response
-
-
 def _same_origin(origin: str) -> bool:
-    return origin == request.host_url.rstrip("/")
+    # The Host header as sent (punycode, like Origin), not host_url's IRI form.
+    return origin == f"{request.scheme}://{request.host}"
 
 
 def _allowed(origin: str | None, site) -> bool:
@@ -53,18 +53,26 @@ def _cors(response: Response) -> Response:
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = "Retry-After, Idempotent-Replayed"
-    response.vary.add("Origin")
+    if "Vary" in response.headers:
+        response.vary.add("Origin")
+    else:
+        response.headers["Vary"] = "Origin"  # without parsing an empty header first
     # Proof records and rights answers are personal: never kept by a shared cache.
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _rate_limited(without_redis: str) -> Response | None:
+def _network() -> str:
+    """The client's pseudonymised network (computed once per request)."""
+    keys = current_app.extensions["consent_keys"]
+    return pseudonymise(request.remote_addr or "", keys["ip"])
+
+
+def _rate_limit(without_redis: str, network: str) -> None:
     """429 past the limit. When Redis does not answer, `without_redis` says what the endpoint
     does: "count here" (in this process: the limit then holds per worker) or "refuse" (503)."""
-    keys = current_app.extensions["consent_keys"]
     limiter = current_app.extensions["consent_limiter"]
-    key = f"{request.method}:{pseudonymise(request.remote_addr or '', keys['ip'])}"
+    key = f"{request.method}:{network}"
     try:
         wait = limiter.hit(key)
     except ratelimit.Unavailable as exc:
@@ -73,13 +81,11 @@ def _rate_limited(without_redis: str) -> Response | None:
             current_app.logger.warning("rate limits: Redis unavailable (%s); POST counted per "
                                        "process, rights requests refused", exc)
         if without_redis == "refuse":
-            return error(503, "rate limiting unavailable, try again later", None,
-                         **{"Retry-After": RETRY_AFTER})
+            fail(503, "rate limiting unavailable, try again later", None,
+                 **{"Retry-After": RETRY_AFTER})
         wait = limiter.local.hit(key)
     if wait:
-        return error(429, f"too many requests; retry in {wait} s", None,
-                     **{"Retry-After": str(wait)})
-    return None
+        fail(429, f"too many requests; retry in {wait} s", None, **{"Retry-After": str(wait)})
 
 
 def _read_body(cap: int) -> bytes:
@@ -89,7 +95,7 @@ def _read_body(cap: int) -> bytes:
     stream = request.stream
     # The server's socket, to bound each read by the time left (gunicorn, werkzeug).
     sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
-    deadline = time.monotonic() + current_app.config["BODY_TIMEOUT"]
+    deadline = time.monotonic() + current_app.config["CONSENT_BODY_TIMEOUT"]
     before = sock.gettimeout() if sock is not None else None
     chunks, size = [], 0
     try:
@@ -112,67 +118,55 @@ def _read_body(cap: int) -> bytes:
     return b"".join(chunks)
 
 
-def _closing(response: Response) -> Response:
-    # The rest of the body is still on the connection: it cannot carry another request.
-    response.headers["Connection"] = "close"
-    return response
+# The rest of the body may still be on the connection: it cannot carry another request.
+_CLOSE = {"Connection": "close"}
 
 
 @bp.post("", provide_automatic_options=False)
 def create():
-    mimetype = request.mimetype
     # text/plain keeps the widget's request "simple": no CORS preflight, sendBeacon works.
-    if mimetype not in ("application/json", "text/plain", ""):
-        return error(415, "send the event as application/json or text/plain", None)
+    if request.mimetype not in ("application/json", "text/plain", ""):
+        fail(415, "send the event as application/json or text/plain")
     # A consent is never refused because Redis is down: it is counted in this process.
-    limited = _rate_limited(without_redis="count here")
-    if limited:
-        return limited
-    cap = current_app.config["MAX_BODY_BYTES"]
+    network = _network()
+    _rate_limit("count here", network)
+    config = current_app.config
+    cap = config["CONSENT_MAX_BODY_BYTES"]
     try:
         raw = _read_body(cap)
     except RequestEntityTooLarge:
-        return _closing(error(413, f"body over {cap} bytes", None))
+        fail(413, f"body over {cap} bytes", None, **_CLOSE)
     except (TimeoutError, ClientDisconnected):
-        seconds = current_app.config["BODY_TIMEOUT"]
-        return _closing(error(408, f"body not received within {seconds:g} s", None))
+        fail(408, f"body not received within {config['CONSENT_BODY_TIMEOUT']:g} s", None,
+             **_CLOSE)
     try:
         body = parse(raw)
-    except PayloadError as exc:
-        return error(400, exc.message, exc.field)
-    if "site" not in body:
-        return error(400, "missing field", "site")
-    site = registry().get(body["site"])
-    if site is None:
-        return error(400, "unknown site", "site")
-    origin = request.headers.get("Origin")
-    if not _allowed(origin, site):
-        return _refused(origin, site.id)
-    try:
+        if "site" not in body:
+            raise PayloadError("missing field", "site")
+        site = registry().get(body["site"])
+        if site is None:
+            raise PayloadError("unknown site", "site")
+        origin = request.headers.get("Origin")
+        if not _allowed(origin, site):
+            _refuse(origin, site.id)
         event = check(body, site.validator)
     except PayloadError as exc:
-        return error(400, exc.message, exc.field)
+        fail(400, exc.message, exc.field)
 
     keys = current_app.extensions["consent_keys"]
-    row = {
-        **event,
-        "site": site.id,
-        "user_agent": _text(request.headers.get("User-Agent", ""))[:512],
-        "ip_pseudonym": pseudonymise(request.remote_addr or "", keys["ip"]),
-        "server_time": datetime.now(UTC),
-    }
-    row["receipt"] = store.receipt(row, keys["receipt"])
+    row = {**event, "site": site.id,
+           "user_agent": _text(request.headers.get("User-Agent", ""))[:512],
+           "ip_pseudonym": network, "server_time": datetime.now(UTC)}
+    row["receipt"] = receipt(row, keys["receipt"])
     try:
-        stored, created = store.record(get_engine(), row, keys["erased"])
+        stored, created = current_app.extensions["consent_writer"].submit(row)
     except store.Conflict:
-        return error(409, "this event_id was already used for a different event", "event_id")
+        fail(409, "this event_id was already used for a different event", "event_id")
     except store.Erased:
-        return error(410, "this event was erased at the visitor's request; it is not "
-                          "recorded again", "event_id")
+        fail(410, "this event was erased at the visitor's request; it is not recorded again",
+             "event_id")
     # Only now, after the commit, is the receipt given.
-    response = jsonify(event_id=stored["event_id"], consent_id=stored["consent_id"],
-                       server_time=store.iso(stored["server_time"]), receipt=stored["receipt"])
-    response.status_code = 201
+    response = Response(json.dumps(receipt_answer(stored)), 201, mimetype="application/json")
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -183,7 +177,7 @@ def _text(header: str) -> str:
     return "".join(c for c in header if c.isprintable())
 
 
-def _refused(origin: str, site_id: str) -> Response:
+def _refuse(origin: str, site_id: str) -> None:
     """403 for an origin the site does not list, readable by the widget on that origin (so
     that it drops the event), and one log line for the owner per origin per hour."""
     shown = origin[:200].encode("unicode_escape").decode("ascii")
@@ -195,12 +189,10 @@ def _refused(origin: str, site_id: str) -> Response:
         current_app.logger.warning(
             "site %s: refused consents from origin %s; if the site is served there, add it "
             "to CONSENT_ORIGINS_%s (said once an hour per origin)",
-            site_id, shown, site_id.upper().replace("-", "_"))
-    response = error(403, f"origin {shown} may not send consents for site {site_id}", None)
+            site_id, shown, env_suffix(site_id))
     # Only a well-formed origin is echoed back in a header.
-    if payload.whole_match(payload.ORIGIN, origin):
-        response.headers["Access-Control-Allow-Origin"] = origin
-    return response
+    echoed = {"Access-Control-Allow-Origin": origin} if matches_whole(ORIGIN, origin) else {}
+    fail(403, f"origin {shown} may not send consents for site {site_id}", None, **echoed)
 
 
 def _known_origin() -> str | None:
@@ -215,12 +207,11 @@ def _known_origin() -> str | None:
 @bp.route("/<consent_id>", methods=["OPTIONS"], provide_automatic_options=False)
 def preflight(consent_id: str | None = None):
     """CORS preflight: only origins some site allows (the widget itself needs none)."""
-    bad = consent_id is not None and _visitor(consent_id)
-    if bad:
-        return bad
+    if consent_id is not None:
+        _visitor(consent_id)
     origin = _known_origin()
     if origin is None:
-        return error(403, "origin not allowed", None)
+        fail(403, "origin not allowed")
     response = Response(status=204)
     response.headers["Access-Control-Allow-Methods"] = (
         "POST" if consent_id is None else "GET, DELETE")
@@ -229,10 +220,9 @@ def preflight(consent_id: str | None = None):
     return response
 
 
-def _visitor(consent_id: str) -> Response | None:
-    if not payload.whole_match(payload.HEX32, consent_id):
-        return error(400, "a consent id is 32 lowercase hexadecimal digits", "consent_id")
-    return None
+def _visitor(consent_id: str) -> None:
+    if not matches_whole(HEX32, consent_id):
+        fail(400, "a consent id is 32 lowercase hexadecimal digits", "consent_id")
 
 
 @bp.get("/<consent_id>", provide_automatic_options=False)
@@ -240,21 +230,17 @@ def access(consent_id: str):
     """Right of access and portability (policy section 7): the visitor's whole history."""
     # Rights requests wait for Redis rather than lose their limit: they can be asked again
     # later, and their limit is what keeps consent ids from being tried in bulk.
-    bad = _visitor(consent_id) or _rate_limited(without_redis="refuse")
-    if bad:
-        return bad
+    _visitor(consent_id)
+    _rate_limit("refuse", _network())
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
-        return error(400, "format must be json or csv", "format")
+        fail(400, "format must be json or csv", "format")
     rows = store.history(get_engine(), consent_id)
     if not rows:
-        return error(404, "no consent recorded under this id", "consent_id")
+        fail(404, "no consent recorded under this id", "consent_id")
     if fmt == "csv":
-        site_ids = list(dict.fromkeys(r["site"] for r in rows))
-        sites = [s for s in map(registry().get, site_ids) if s is not None]
-        categories: list[str] = []
-        for site in sites:
-            categories += [c for c in site.manifest["categories"] if c not in categories]
+        sites = map(registry().get, dict.fromkeys(r["site"] for r in rows))
+        categories = categories_of(s for s in sites if s is not None)
         response = Response("".join(csv_lines(rows, categories)),
                             mimetype="text/csv", content_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = (
@@ -266,20 +252,18 @@ def access(consent_id: str):
 @bp.delete("/<consent_id>", provide_automatic_options=False)
 def erase(consent_id: str):
     """Right to erasure, where the site's owner allows it; 403 with the reason otherwise."""
-    bad = _visitor(consent_id) or _rate_limited(without_redis="refuse")
-    if bad:
-        return bad
+    _visitor(consent_id)
+    _rate_limit("refuse", _network())
     engine = get_engine()
     site_ids = store.sites_of(engine, consent_id)
     if not site_ids:
-        return error(404, "no consent recorded under this id", "consent_id")
+        fail(404, "no consent recorded under this id", "consent_id")
     for site_id in site_ids:
         site = registry().get(site_id)
         if site is None or not site.erasure:
-            count, unit = site.retention if site else current_app.config["DEFAULT_RETENTION"]
+            count, unit = site.retention if site else current_app.config["CONSENT_RETENTION"]
             period = f"{count} {'years' if unit == 'y' else 'days'}"
-            return error(403, f"site {site_id} keeps consent records as proof of consent for "
-                              f"{period} (legal obligation); they cannot be erased on request",
-                         "consent_id")
+            fail(403, f"site {site_id} keeps consent records as proof of consent for {period} "
+                      "(legal obligation); they cannot be erased on request", "consent_id")
     deleted = store.erase(engine, consent_id, current_app.extensions["consent_keys"]["erased"])
     return jsonify(consent_id=consent_id, deleted=deleted)

@@ -1,11 +1,12 @@
-"""The database engine: one per app, durable commits, bounded waits, and a 503 when the
-database is down or does not answer in time."""
+"""The database engine and the consent writer: one each per app, durable commits, bounded
+waits, and a 503 when the database is down or does not answer in time."""
 
 from __future__ import annotations
 
 import math
+import time
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import (
@@ -16,8 +17,19 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from . import store
+from .batches import GroupCommit, WriteTimeout
+from .errors import ApiError, answer
+
 # What a 503 asks the client to wait: the widget keeps the event and sends it again then.
 RETRY_AFTER = "30"
+# A pooled connection the server closed (a restart, an idle timeout) fails at its first use,
+# at once: the batch is then written again on a fresh connection. Only a failure this quick is
+# retried: a wait that ran out its deadline is the 503 bound, not something to double.
+STALE_FAILS_WITHIN = 0.5
+# Pooled connections older than this are replaced instead of used: with no ping before each
+# use (a round trip and a transaction per consent), this and the retry stand in for it.
+RECYCLE_SECONDS = 600
 
 
 def _deadline_connection(seconds: float):
@@ -25,7 +37,9 @@ def _deadline_connection(seconds: float):
 
     A frozen server (stopped, or a network that drops packets without resetting) keeps its
     TCP connections open: no socket error ever comes, and PostgreSQL's statement_timeout
-    runs on that same frozen server. Only a deadline on our side ends the wait.
+    runs on that same frozen server. Only a deadline on our side ends the wait. psycopg has
+    no public setting for it: `Connection.wait(timeout=)` is overridden, and its internal
+    `_WaitTimeout` caught (tests/test_server_faults.py guards it across upgrades).
     """
     import psycopg
     from psycopg import errors
@@ -66,8 +80,8 @@ def make_engine(url: str, timeout: float = 2.0) -> Engine:
 
         return engine
     # libpq counts connect_timeout in whole seconds, 2 at least.
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                           pool_timeout=timeout,
+    engine = create_engine(url, pool_size=5, max_overflow=5, pool_timeout=timeout,
+                           pool_recycle=RECYCLE_SECONDS,
                            connect_args={"connect_timeout": max(2, math.ceil(timeout))})
     connection_class = _deadline_connection(timeout)
 
@@ -94,7 +108,22 @@ def get_engine() -> Engine:
     return current_app.extensions["consent_engine"]
 
 
-def unavailable(error: DBAPIError | PoolTimeout):
+def _writer(engine: Engine, erased_key: bytes, window: float, timeout: float) -> GroupCommit:
+    def write(rows: list[dict]) -> list:
+        began = time.monotonic()
+        try:
+            return store.record_many(engine, rows, erased_key, timeout)
+        except DBAPIError as error:
+            if not error.connection_invalidated or time.monotonic() - began > STALE_FAILS_WITHIN:
+                raise
+        # Idempotent: rows that did commit before the failure are found and answered as such.
+        return store.record_many(engine, rows, erased_key, timeout)
+
+    # A request waits for the batch under way (one deadline), then for its own (another).
+    return GroupCommit(write, window, window + 2 * timeout + 0.5)
+
+
+def unavailable(error: Exception):
     """503 with a JSON error when the database cannot be reached, does not answer in time, or
     is not migrated."""
     # PostgreSQL says UndefinedTable (a ProgrammingError); SQLite an OperationalError.
@@ -103,15 +132,15 @@ def unavailable(error: DBAPIError | PoolTimeout):
     else:
         message = "database unavailable, try again later"
     current_app.logger.error("database error: %s", error.__class__.__name__)
-    response = jsonify(error=message, field=None)
-    response.status_code = 503
-    response.headers["Retry-After"] = RETRY_AFTER
-    return response
+    return answer(ApiError(503, message, None, {"Retry-After": RETRY_AFTER}))
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["consent_engine"] = make_engine(app.config["DATABASE_URL"],
-                                                   app.config["DB_TIMEOUT"])
+    engine = make_engine(app.config["DATABASE_URL"], app.config["CONSENT_DB_TIMEOUT"])
+    app.extensions["consent_engine"] = engine
+    app.extensions["consent_writer"] = _writer(
+        engine, app.extensions["consent_keys"]["erased"], app.config["CONSENT_BATCH_WINDOW"],
+        app.config["CONSENT_DB_TIMEOUT"])
     # PoolTimeout: every pooled connection is busy (stuck on a slow database) past the bound.
-    for error in (OperationalError, InterfaceError, ProgrammingError, PoolTimeout):
+    for error in (OperationalError, InterfaceError, ProgrammingError, PoolTimeout, WriteTimeout):
         app.register_error_handler(error, unavailable)

@@ -9,19 +9,10 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 
-from .store import iso
+from .contract import EXPORTED, shown
 
-COLUMNS = ("server_time", "event_id", "consent_id", "site", "revision", "action", "language",
-           "page_url", "gpc", "client_time", "user_agent", "ip_pseudonym", "receipt")
-
-
-def public(row: dict) -> dict:
-    """Everything stored about the event (access right: nothing held back), times as text."""
-    shown = {name: row[name] for name in COLUMNS}
-    shown["server_time"] = iso(row["server_time"])
-    shown["client_time"] = iso(row["client_time"])
-    shown["choices"] = row["choices"]
-    return shown
+# Everything stored about the event (access right: nothing held back), times as text.
+public = shown
 
 
 # A formula's first character, at the start of a cell or after a separator a spreadsheet may
@@ -50,10 +41,10 @@ def csv_lines(rows: Iterable[dict], categories: list[str]) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    yield line(list(COLUMNS) + [f"choice_{c}" for c in categories])
+    yield line(list(EXPORTED) + [f"choice_{c}" for c in categories])
     for row in rows:
         event = public(row)
-        yield line([_cell(event[name]) for name in COLUMNS]
+        yield line([_cell(event[name]) for name in EXPORTED]
                    + [_cell(event["choices"].get(c)) for c in categories])
 
 

@@ -21,7 +21,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 # Each worker opens its own database connections: nothing is shared across a fork.
 preload_app = False
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-access_log_format = '- %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+access_log_format = gunicorn_support.ACCESS_FORMAT
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 logger_class = "server.gunicorn_support.Logger"
 gunicorn_support.json_errors()

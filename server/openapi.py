@@ -4,49 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from . import payload
+from consent_ids import HEX32 as HEX32_PATTERN
+from site_names import SITE_ID_MAX_LENGTH, SITE_ID_PATTERN
+
+from . import contract
 from .sites import registry
-from .tables import ACTIONS
 
 bp = Blueprint("openapi", __name__)
 
-HEX32 = {"type": "string", "pattern": payload.HEX32}
-TIME = {"type": "string", "format": "date-time",
-        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$"}
-CHOICES = {"type": "object", "additionalProperties": {"type": "boolean"},
-           "description": "One boolean per category id of the site (all of them)."}
+HEX32 = {"type": "string", "pattern": HEX32_PATTERN}
 
 SCHEMAS = {
-    "Error": {
-        "type": "object", "additionalProperties": False, "required": ["error", "field"],
-        "properties": {"error": {"type": "string", "description": "What is wrong."},
-                       "field": {"type": ["string", "null"],
-                                 "description": "The field at fault (a.b for nested), or null."}},
-    },
-    "Receipt": {
-        "type": "object", "additionalProperties": False,
-        "required": ["event_id", "consent_id", "server_time", "receipt"],
-        "properties": {"event_id": HEX32, "consent_id": HEX32, "server_time": TIME,
-                       "receipt": {"type": "string", "pattern": "^[0-9a-f]{64}$",
-                                   "description": "HMAC-SHA256 of the recorded event."}},
-    },
-    "StoredEvent": {
-        "type": "object", "additionalProperties": False,
-        "required": ["server_time", "event_id", "consent_id", "site", "revision", "action",
-                     "choices", "language", "page_url", "gpc", "client_time", "user_agent",
-                     "ip_pseudonym", "receipt"],
-        "properties": {
-            "server_time": TIME, "event_id": HEX32, "consent_id": HEX32,
-            "site": {"type": "string"}, "revision": {"type": "integer"},
-            "action": {"enum": list(ACTIONS)}, "choices": CHOICES,
-            "language": {"type": "string"}, "page_url": {"type": "string"},
-            "gpc": {"type": "boolean"}, "client_time": {"anyOf": [TIME, {"type": "null"}]},
-            "user_agent": {"type": "string"},
-            "ip_pseudonym": {"type": "string", "pattern": "^[0-9a-f]{32}$",
-                             "description": "Keyed hash of the IPv4 /24 or IPv6 /48."},
-            "receipt": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-        },
-    },
+    "Error": contract.ERROR,
+    "Receipt": contract.receipt_schema(),
+    "StoredEvent": contract.stored_schema(),
     "History": {
         "type": "object", "additionalProperties": False, "required": ["consent_id", "events"],
         "properties": {"consent_id": HEX32,
@@ -74,8 +45,7 @@ def _json(ref: str, description: str, headers: dict | None = None) -> dict:
 
 def consent_event(sites) -> dict:
     """The event each served site accepts: its own schema, the one the server checks with."""
-    schemas = [{k: v for k, v in payload.event_schema(site.manifest).items() if k != "$schema"}
-               for site in sites]
+    schemas = [contract.event_schema(site.manifest) for site in sites]
     if len(schemas) == 1:
         return schemas[0]
     return {"type": "object", "anyOf": schemas}
@@ -163,7 +133,8 @@ def document(path: str, sites) -> dict:
             "/c/{site}/{file}": {
                 "parameters": [
                     {"name": "site", "in": "path", "required": True,
-                     "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}},
+                     "schema": {"type": "string", "pattern": SITE_ID_PATTERN,
+                                "maxLength": SITE_ID_MAX_LENGTH}},
                     {"name": "file", "in": "path", "required": True,
                      "schema": {"type": "string"},
                      "description": "consent.<hash>.js (cached a year), consent.js (5 min) "
@@ -185,6 +156,6 @@ def document(path: str, sites) -> dict:
 
 @bp.get("/api/openapi.json")
 def openapi_json():
-    response = jsonify(document(current_app.config["CONSENTS_PATH"], registry().all()))
+    response = jsonify(document(current_app.config["CONSENT_PATH"], registry().all()))
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

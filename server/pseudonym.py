@@ -7,6 +7,7 @@ groups requests from one network (for rate limits and abuse review) and names no
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -25,6 +26,9 @@ def network(address: str) -> bytes:
     return ip.packed[:6]
 
 
+# A visitor sends a few requests in a row: their pseudonym is computed once (kept in memory
+# only, like the request itself; never written).
+@functools.lru_cache(maxsize=4096)
 def pseudonymise(address: str, key: bytes) -> str:
     """32 hex digits; the same network with the same key always gives the same value."""
     return hmac.new(key, network(address), hashlib.sha256).hexdigest()[:32]

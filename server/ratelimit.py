@@ -71,7 +71,7 @@ class RedisLimiter:
 
 
 def make_limiter(config: dict):
-    count, seconds = config["RATE_LIMIT"]
+    count, seconds = config["CONSENT_RATE_LIMIT"]
     if config["REDIS_URL"]:
         return RedisLimiter(config["REDIS_URL"], count, seconds)
     limiter = MemoryLimiter(count, seconds)

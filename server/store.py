@@ -2,44 +2,55 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
+import os
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
-from .tables import erased_events, events
+from .contract import FIELDS, SAME_EVENT, iso, receipt  # noqa: F401 - iso and receipt re-exported
+from .tables import erased_events, event_ids, events
 
-# What a replay must repeat for its stored receipt to be handed back: everything the
-# visitor's browser sent (how it reached us, user agent and network, may change).
-SAME_EVENT = ("consent_id", "site", "revision", "action", "choices", "language", "page_url",
-              "gpc", "client_time")
-
-
-def iso(moment: datetime | None) -> str | None:
-    """UTC, microseconds, `Z`: the one text form of a time in receipts and exports."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        # SQLite hands back what was written, in UTC, without the zone.
-        moment = moment.replace(tzinfo=UTC)
-    # %Y is not zero-padded below the year 1000 on every platform: written out instead.
-    moment = moment.astimezone(UTC)
-    return f"{moment.year:04d}-{moment.strftime('%m-%dT%H:%M:%S.%f')}Z"
+# Built once: SQLAlchemy caches their compiled form, so a batch costs no statement building.
+_INSERT = events.insert()
+_INSERT_IDS = event_ids.insert()
+_STORED = sa.select(events).where(events.c.event_id.in_(sa.bindparam("ids", expanding=True)))
+_TAKEN = sa.select(event_ids.c.event_id).where(
+    event_ids.c.event_id.in_(sa.bindparam("ids", expanding=True)))
+_ERASED = sa.select(erased_events.c.event_key).where(
+    erased_events.c.event_key.in_(sa.bindparam("keys", expanding=True)))
+_COLUMNS = tuple(f.name for f in FIELDS)
 
 
-def receipt(row: dict, key: bytes) -> str:
-    """A keyed hash of what was recorded: the visitor can show it, only the server can make it."""
-    signed = {name: row[name] for name in (
-        "event_id", "consent_id", "site", "revision", "action", "choices", "language",
-        "page_url", "gpc")}
-    signed["server_time"] = iso(row["server_time"])
-    text = json.dumps(signed, sort_keys=True, separators=(",", ":"))
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+def _batch_statement() -> str:
+    """PostgreSQL: a whole batch in one statement, one round trip, one parameter (the rows as
+    a JSON array, typed by the table's own column types). The event ids the database has never
+    seen (and that were not erased) go into consent_event_ids, whose primary key decides
+    between concurrent batches, and only their events are inserted. It returns the ids inserted
+    now; the others are replays, conflicts or erased events (`_settle`)."""
+    dialect = postgresql.dialect()
+    typed = ", ".join(f"{name} {events.c[name].type.compile(dialect=dialect)}"
+                      for name in _COLUMNS)
+    columns = ", ".join(_COLUMNS)
+    return ("WITH batch AS (SELECT * FROM jsonb_to_recordset(CAST(%s AS jsonb)) "
+            f"AS b({typed}, erased_key varchar)), "
+            "fresh AS (INSERT INTO consent_event_ids (event_id) SELECT event_id FROM batch "
+            "WHERE NOT EXISTS (SELECT 1 FROM erased_events e WHERE e.event_key = erased_key) "
+            "ON CONFLICT DO NOTHING RETURNING event_id) "
+            f"INSERT INTO consent_events ({columns}) SELECT {columns} FROM batch "
+            "WHERE event_id IN (SELECT event_id FROM fresh) RETURNING event_id")
+
+
+# Bytes: psycopg then finds its converted form in its cache without encoding it each time.
+_BATCH = _batch_statement().encode()
 
 
 class Conflict(Exception):
@@ -61,30 +72,154 @@ def _same(stored: dict, row: dict, name: str) -> bool:
     return stored[name] == row[name]
 
 
-def record(engine: Engine, row: dict, erased_key: bytes) -> tuple[dict, bool]:
-    """Insert `row` and commit; on a replayed event id return the stored row instead.
+def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes) -> set[str]:
+    """One transaction of one statement on a pooled connection, through psycopg itself: the
+    hot path, where SQLAlchemy's own work per statement (results, transactions) costs more
+    than the statement. Errors come out as SQLAlchemy's, as from any other query."""
+    import psycopg
 
-    Returns (the stored row, whether it was inserted now). Returning means committed.
-    Raises Conflict for an event id used by another event, Erased for an erased event.
-    """
+    batch = json.dumps([{**row, "erased_key": event_key(row["event_id"], erased_key)}
+                        for row in rows], default=datetime.isoformat)
+    pooled = None
     try:
-        with engine.begin() as connection:
-            gone = connection.execute(sa.select(erased_events.c.event_key).where(
-                erased_events.c.event_key == event_key(row["event_id"], erased_key))).first()
-            if gone is not None:
-                raise Erased(row["event_id"])
-            connection.execute(events.insert().values(**row))
-        return row, True
-    except IntegrityError:
-        with engine.connect() as connection:
-            stored = connection.execute(
-                sa.select(events).where(events.c.event_id == row["event_id"])).mappings().first()
-        if stored is None:
-            raise
-        stored = dict(stored)
-        if not all(_same(stored, row, name) for name in SAME_EVENT):
-            raise Conflict(row["event_id"]) from None
-        return stored, False
+        pooled = engine.raw_connection()
+        connection = pooled.driver_connection
+        # One statement is its own transaction: committed (on disk) when it returns, with no
+        # BEGIN and COMMIT round trips around it.
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_BATCH, (batch,), prepare=True)
+                return {event_id for (event_id,) in cursor.fetchall()}
+        finally:
+            if not connection.closed:
+                connection.autocommit = False
+    except psycopg.Error as error:
+        # Not connected at all, or a connection that broke: the pool opens a fresh one.
+        gone = pooled is None or engine.dialect.is_disconnect(error, pooled.dbapi_connection,
+                                                              None)
+        if gone and pooled is not None:
+            pooled.invalidate(error)
+        raise sa.exc.DBAPIError.instance(_BATCH.decode(), None, error, psycopg.Error,
+                                         connection_invalidated=gone,
+                                         dialect=engine.dialect) from None
+    finally:
+        if pooled is not None:
+            pooled.close()  # back to the pool
+
+
+def _insert_new_sqlite(connection, rows: list[dict], erased_key: bytes) -> set[str]:
+    # The write lock first (waiting up to the busy timeout), so that no other process writes
+    # between the look-up and the insert.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    ids = [row["event_id"] for row in rows]
+    taken = set(connection.execute(_TAKEN, {"ids": ids}).scalars())
+    keys = {event_key(i, erased_key): i for i in ids if i not in taken}
+    erased = {keys[k] for k in connection.execute(_ERASED, {"keys": list(keys)}).scalars()}
+    new = [row for row in rows if row["event_id"] not in taken | erased]
+    if new:
+        connection.execute(_INSERT_IDS, [{"event_id": row["event_id"]} for row in new])
+        connection.execute(_INSERT, new)
+    return {row["event_id"] for row in new}
+
+
+# SQLite: each worker's batches wait for the other workers' on a lock file beside the database.
+# SQLite's own busy handler sleeps 25 to 100 ms between tries (the p99 of a file shared by
+# several workers); a lock file is looked at every half millisecond.
+_LOCK_FILES: dict[tuple[int, str], int] = {}
+_LOCK_POLL = 0.0005
+
+
+@contextmanager
+def _workers_in_turn(engine: Engine, wait: float):
+    path = engine.url.database
+    if not path or path == ":memory:":
+        yield
+        return
+    key = (os.getpid(), path)
+    if key not in _LOCK_FILES:  # per process: a lock file's lock belongs to its opening
+        try:
+            _LOCK_FILES[key] = os.open(f"{path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield  # no folder, read-only: SQLite reports what is wrong
+            return
+    descriptor = _LOCK_FILES[key]
+    # Bounded: past the busy timeout, SQLite's own lock (and its timeout) decide.
+    deadline = time.monotonic() + wait
+    held = False
+    while not held:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(_LOCK_POLL)
+    try:
+        yield
+    finally:
+        if held:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+def record_many(engine: Engine, rows: list[dict], erased_key: bytes, wait: float = 2.0) -> list:
+    """Insert the new rows of `rows` in one transaction and commit.
+
+    Returns, per row: (the stored row, whether it was inserted now), or the Conflict or Erased
+    it met. Returning means committed. A replay (the same event id with the same event, earlier
+    or within this batch) gets the stored row back. `wait`: the database's timeout.
+    """
+    first: dict[str, dict] = {}
+    for row in rows:
+        first.setdefault(row["event_id"], row)
+    if engine.dialect.name == "postgresql":
+        inserted = _insert_new_postgresql(engine, list(first.values()), erased_key)
+        if len(inserted) < len(first):
+            # Replays, conflicts, erased events: what the database holds for them, read once
+            # the batch has committed (the rows in the way had committed before it).
+            with engine.begin() as connection:
+                _settle(connection, [i for i in first if i not in inserted], first, inserted,
+                        erased_key)
+    else:
+        with _workers_in_turn(engine, wait), engine.begin() as connection:
+            inserted = _insert_new_sqlite(connection, list(first.values()), erased_key)
+            if len(inserted) < len(first):
+                _settle(connection, [i for i in first if i not in inserted], first, inserted,
+                        erased_key)
+    outcomes = []
+    for row in rows:
+        event_id = row["event_id"]
+        stored = first[event_id]
+        if isinstance(stored, Exception):
+            outcomes.append(stored)
+        elif stored is row:
+            outcomes.append((row, event_id in inserted))
+        elif all(_same(stored, row, name) for name in SAME_EVENT):
+            outcomes.append((stored, False))
+        else:
+            outcomes.append(Conflict(event_id))
+    return outcomes
+
+
+def _settle(connection, earlier: list[str], first: dict, inserted: set, erased_key: bytes):
+    """The ids already taken (or erased): `first` then maps each to its stored row (a replay
+    or a conflict, told apart by the caller) or to Erased. In the batch's transaction."""
+    stored = {r["event_id"]: dict(r) for r in connection.execute(
+        _STORED, {"ids": earlier}).mappings()}
+    keys = {event_key(i, erased_key): i for i in earlier if i not in stored}
+    erased = {keys[k] for k in connection.execute(_ERASED, {"keys": list(keys)}).scalars()}
+    lost = []
+    for event_id in earlier:
+        if event_id in stored:
+            first[event_id] = stored[event_id]
+        elif event_id in erased:
+            first[event_id] = Erased(event_id)
+        else:
+            # Its id is taken but its row is missing (deleted by hand): stored again.
+            lost.append(first[event_id])
+    if lost:
+        connection.execute(_INSERT, lost)
+        inserted.update(row["event_id"] for row in lost)
 
 
 def history(engine: Engine, consent_id: str) -> list[dict]:
@@ -101,7 +236,8 @@ def sites_of(engine: Engine, consent_id: str) -> list[str]:
 
 
 def erase(engine: Engine, consent_id: str, erased_key: bytes) -> int:
-    """Delete the visitor's events and remember their ids (hashed) in one transaction."""
+    """Delete the visitor's events and their ids, and remember the ids (hashed) in one
+    transaction."""
     with engine.begin() as connection:
         # Delete first: an erasure running at the same moment waits on these rows, then
         # finds none left, instead of both remembering the same ids (a key conflict).
@@ -111,7 +247,15 @@ def erase(engine: Engine, consent_id: str, erased_key: bytes) -> int:
             now = datetime.now(UTC)
             connection.execute(erased_events.insert(), [
                 {"event_key": event_key(i, erased_key), "erased_at": now} for i in set(ids)])
+            _forget(connection, ids)
         return len(ids)
+
+
+def _forget(connection, ids: list[str]) -> None:
+    """Delete these ids from event_ids (their events were deleted in this transaction)."""
+    for start in range(0, len(ids), 1000):
+        connection.execute(event_ids.delete().where(
+            event_ids.c.event_id.in_(ids[start:start + 1000])))
 
 
 def _expired(site: str | None, others: list[str], cutoff: datetime):
@@ -141,7 +285,10 @@ def purge_batches(engine: Engine, site: str | None, others: list[str], cutoff: d
         ids = (sa.select(events.c.id).where(_expired(site, others, cutoff))
                .order_by(events.c.id).limit(batch))
         with engine.begin() as connection:
-            deleted = connection.execute(events.delete().where(events.c.id.in_(ids))).rowcount
+            gone = connection.execute(events.delete().where(events.c.id.in_(ids))
+                                      .returning(events.c.event_id)).scalars().all()
+            _forget(connection, gone)
+        deleted = len(gone)
         if deleted:
             yield deleted
         if deleted < batch:
@@ -159,3 +306,50 @@ def stream(engine: Engine, start: datetime, end: datetime, site: str | None,
             query.order_by(events.c.server_time, events.c.id))
         for row in result.mappings():
             yield dict(row)
+
+
+# --- PostgreSQL's monthly partitions (migration 0004); SQLite keeps one table -------------
+
+_PARTITIONS = sa.text("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                      "WHERE i.inhparent = CAST('consent_events' AS regclass) ORDER BY 1")
+
+
+def add_months(connection, first: datetime, count: int) -> int:
+    """Create the monthly partitions from `first`'s month on that are missing; how many."""
+    if connection.dialect.name != "postgresql":
+        return 0
+    return connection.execute(sa.text("SELECT consent_events_add_months(:first, :count)"),
+                              {"first": first, "count": count}).scalar_one()
+
+
+def _month_start(name: str) -> datetime | None:
+    try:
+        year, month = name.removeprefix("consent_events_").split("_")
+        return datetime(int(year), int(month), 1, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _next_month(start: datetime) -> datetime:
+    return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+
+
+def whole_months_before(engine: Engine, cutoff: datetime) -> list[tuple[str, datetime]]:
+    """The partitions (name, first day) whose whole month is older than `cutoff`."""
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as connection:
+        names = connection.execute(_PARTITIONS).scalars().all()
+    months = [(name, _month_start(name)) for name in names]
+    return [(name, start) for name, start in months
+            if start is not None and _next_month(start) <= cutoff]
+
+
+def drop_month(engine: Engine, name: str) -> int:
+    """Drop one month's partition; the number of events it held."""
+    with engine.begin() as connection:
+        held = connection.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar_one()
+        connection.execute(sa.text(f'DELETE FROM consent_event_ids i USING "{name}" p '
+                                   "WHERE i.event_id = p.event_id"))
+        connection.execute(sa.text(f'DROP TABLE "{name}"'))
+    return held

@@ -60,9 +60,11 @@ class LiveServer:
 
 @pytest.fixture
 def app(dist_dir, tmp_path):
-    from server import create_app
+    """The app with the development tools (demo, translators' preview), on SQLite."""
+    from consent_dev import create_app
 
-    app = create_app({"TESTING": True, "DIST_DIR": str(dist_dir), "INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
+                      "CONSENT_INSTANCE_PATH": str(tmp_path)})
     yield app
     app.extensions["consent_engine"].dispose()
 
@@ -153,14 +155,16 @@ def db_url(db_kind, tmp_path_factory):
 
 @pytest.fixture
 def make_app(dist_dir, db_url, tmp_path):
-    """Build apps on the module's database (migrated at start); their engines are closed after."""
+    """Production apps on the module's database (migrated at start); their engines are closed
+    after."""
     from server import create_app
 
     made = []
 
     def make(**overrides):
-        config = {"TESTING": True, "DIST_DIR": str(dist_dir), "INSTANCE_PATH": str(tmp_path),
-                  "DATABASE_URL": db_url, "AUTO_MIGRATE": True, **overrides}
+        config = {"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
+                  "CONSENT_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": db_url,
+                  "CONSENT_AUTO_MIGRATE": True, **overrides}
         made.append(create_app(config))
         return made[-1]
 

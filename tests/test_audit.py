@@ -185,13 +185,13 @@ def test_the_proposal_pasted_into_site_toml_is_built_and_then_declared(ga, sites
 @pytest.fixture
 def serve_demo(dist_dir, tmp_path):
     """The server's demo app on 127.0.0.1; `change(app)` may alter it before it serves."""
-    from server import create_app
+    from consent_dev import create_app
 
     started = []
 
     def serve(change=None) -> LiveServer:
-        app = create_app({"TESTING": True, "DIST_DIR": str(dist_dir),
-                          "INSTANCE_PATH": str(tmp_path / "instance")})
+        app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
+                          "CONSENT_INSTANCE_PATH": str(tmp_path / "instance")})
         if change:
             change(app)
         started.append((app, LiveServer(app)))

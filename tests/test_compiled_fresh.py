@@ -12,7 +12,7 @@ from consent_build.bundle import read_site_data
 from consent_build.cli import main
 from consent_build.compiled import artefact, compile_widget
 from consent_build.js_filters import BIN, INTERNAL_PROPERTIES
-from server.payload import FIELDS
+from server.contract import SENT
 
 from .conftest import ROOT, missing
 
@@ -58,7 +58,7 @@ def test_only_internal_names_are_shortened_and_the_site_data_uses_them(dist_dir)
     names = record["properties"]
     assert set(names) == set(INTERNAL_PROPERTIES) and len(set(names.values())) == len(names)
     public = {"ConsentBanner", "get", "granted", "show", "acceptAll", "refuseAll", "set", "on"}
-    assert not set(names) & (public | set(FIELDS) | {"e", "n", "a", "t"})  # the queue, a pack
+    assert not set(names) & (public | set(SENT) | {"e", "n", "a", "t"})  # the queue, a pack
     code = (ROOT / "banner_src" / "compiled" / "widget.js").read_text(encoding="ascii")
     for method in public - {"ConsentBanner"}:
         assert f"{method}:" in code  # window.ConsentBanner's methods keep their names

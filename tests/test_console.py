@@ -37,8 +37,8 @@ def two_sites(dist_dir, tmp_path_factory):
 def console(make_app, two_sites):
     from server.console import accounts
 
-    app = make_app(DIST_DIR=str(two_sites),
-                   ALLOWED_ORIGINS={"kppay": ["https://www.kppay.tg"]})
+    app = make_app(CONSENT_DIST_DIR=str(two_sites),
+                   CONSENT_ORIGINS_KPPAY="https://www.kppay.tg")
     engine = app.extensions["consent_engine"]
     with engine.begin() as connection:
         from server.console.tables import metadata
@@ -65,7 +65,8 @@ def login(client, email=EMAIL, password=PASSWORD):
 def insert(app, moments, action="custom", site="kppay", language="fr", gpc=False,
            granted=("essential", "performance"), receipt=None) -> list[dict]:
     """Rows as the POST writes them (receipt included), at chosen server times."""
-    from server.store import receipt as sign
+    from server.contract import receipt as sign
+    from server.store import add_months
     from server.tables import events
 
     key = app.extensions["consent_keys"]["receipt"]
@@ -79,6 +80,9 @@ def insert(app, moments, action="custom", site="kppay", language="fr", gpc=False
         row["receipt"] = receipt or sign(row, key)
         batch.append(row)
     with app.extensions["consent_engine"].begin() as connection:
+        # The server only writes now; rows from other months need their partitions.
+        for moment in moments:
+            add_months(connection, moment, 1)
         connection.execute(events.insert(), batch)
     return batch
 

@@ -24,10 +24,10 @@ SWITCH = HOST + ".shadowRoot.querySelector('.lg button[lang=\"%s\"]')"
 @pytest.fixture(scope="module")
 def ten_server(tmp_path_factory):
     """The server, hosting a KPpay copy with ten languages (nine of them as text packs)."""
-    from server import create_app
+    from consent_dev import create_app
 
     out, _ = build_languages(tmp_path_factory.mktemp("ten"), TEN)
-    server = LiveServer(create_app({"TESTING": True, "DIST_DIR": str(out)}))
+    server = LiveServer(create_app({"TESTING": True, "CONSENT_DIST_DIR": str(out)}))
     yield server
     server.stop()
 

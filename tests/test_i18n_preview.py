@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from server import create_app
+from consent_dev import create_app
 
 from .conftest import ROOT, SITE_TOML
 
@@ -16,8 +16,8 @@ def test_preview_lists_every_text_with_its_note_limit_and_problems(dist_dir, tmp
     po.write_text(po.read_text(encoding="utf-8")
                   .replace('msgstr "Tout accepter"', 'msgstr "Accepter tous les cookies"')
                   .replace('msgstr "Tout refuser"', 'msgstr ""'), encoding="utf-8")
-    app = create_app({"TESTING": True, "DIST_DIR": str(dist_dir),
-                      "TRANSLATIONS_DIR": str(translations)})
+    app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
+                      "CONSENT_TRANSLATIONS_DIR": str(translations)})
     page = app.test_client().get("/preview/kppay?lang=fr")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -40,8 +40,9 @@ def test_a_language_being_translated_is_previewed_from_its_catalog(dist_dir, tmp
     sites.mkdir()
     (sites / "kppay.toml").write_text(SITE_TOML.read_text(encoding="utf-8").replace(
         'languages = ["fr", "en"]', 'languages = ["fr", "en", "de"]'), encoding="utf-8")
-    app = create_app({"TESTING": True, "DIST_DIR": str(dist_dir), "SITES_DIR": str(sites),
-                      "TRANSLATIONS_DIR": str(translations)})
+    app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
+                      "CONSENT_SITES_DIR": str(sites),
+                      "CONSENT_TRANSLATIONS_DIR": str(translations)})
     page = app.test_client().get("/preview/kppay?lang=de")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

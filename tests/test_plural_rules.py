@@ -145,14 +145,14 @@ def shown_in_french(browser, server) -> str:
 
 @pytest.mark.parametrize("rule", ["gettext", "cldr"])
 def test_the_widget_counts_days_with_the_catalogs_own_rule(tmp_path, browser, rule):
-    from server import create_app
+    from consent_dev import create_app
 
     translations = copy_translations(tmp_path)
     if rule == "cldr":
         with_cldr_three_forms(po(translations))
     out = tmp_path / "dist"
     build_site(out, site=site_with_one_and_two_days(tmp_path), translations=translations)
-    server = LiveServer(create_app({"TESTING": True, "DIST_DIR": str(out)}))
+    server = LiveServer(create_app({"TESTING": True, "CONSENT_DIST_DIR": str(out)}))
     try:
         text = shown_in_french(browser, server)
     finally:

@@ -173,11 +173,12 @@ def test_once_translated_both_sites_build_with_their_durations_and_hosts(walked)
 
 def test_both_banners_show_their_own_categories_and_record_under_their_own_site(walked,
                                                                               tmp_path):
-    from server import create_app
+    from consent_dev import create_app
 
     folder = walked[0]
-    app = create_app({"TESTING": True, "DIST_DIR": str(folder / "dist"),
-                      "INSTANCE_PATH": str(tmp_path), "SITES_DIR": str(folder / "sites")})
+    app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(folder / "dist"),
+                      "CONSENT_INSTANCE_PATH": str(tmp_path),
+                      "CONSENT_SITES_DIR": str(folder / "sites")})
     server = LiveServer(app)
     try:
         with chromium() as driver:
@@ -224,12 +225,13 @@ def test_both_banners_show_their_own_categories_and_record_under_their_own_site(
 
 
 def test_the_preview_shows_only_the_sites_texts_and_languages(walked, tmp_path):
-    from server import create_app
+    from consent_dev import create_app
 
     folder = walked[0]
-    app = create_app({"TESTING": True, "DIST_DIR": str(folder / "dist"),
-                      "INSTANCE_PATH": str(tmp_path), "SITES_DIR": str(folder / "sites"),
-                      "TRANSLATIONS_DIR": str(folder / "translations")})
+    app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(folder / "dist"),
+                      "CONSENT_INSTANCE_PATH": str(tmp_path),
+                      "CONSENT_SITES_DIR": str(folder / "sites"),
+                      "CONSENT_TRANSLATIONS_DIR": str(folder / "translations")})
     page = app.test_client().get("/preview/kppay-marchands")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

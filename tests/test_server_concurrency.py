@@ -133,3 +133,83 @@ def test_every_acknowledged_consent_survives_a_kill_9_under_load(db_url, dist_di
     assert len(acknowledged) > 50, "the load never started"
     assert set(acknowledged) <= stored(db_url, consent_ids)
     print(f"\n{len(acknowledged)} acknowledged before kill -9, all stored")
+
+
+def _workers_of(master: int) -> list[int]:
+    found = []
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            try:
+                with open(f"/proc/{stat}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master:
+                found.append(int(stat))
+    return found
+
+
+def test_a_worker_killed_while_a_batch_is_open_loses_and_doubles_nothing(db_url, dist_dir,
+                                                                          tmp_path):
+    """Group commit under kill -9: a worker dies with batches gathering or committing. Every
+    201 has its row; every event left unanswered, sent again as the widget does, ends as one
+    row (never two), whether or not its batch had committed before the kill."""
+    # The longest window: every batch stays open 50 ms, so the kill lands in open ones.
+    process, port, _ = start_gunicorn(db_url, dist_dir, tmp_path, CONSENT_BATCH_WINDOW="0.05")
+    bodies = {e["event_id"]: e for e in (event() for _ in range(8 * 40))}
+    answers: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def send(body: dict) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("POST", "/api/v1/consents", body=json.dumps(body),
+                               headers={"Content-Type": "text/plain;charset=UTF-8"})
+            return connection.getresponse().status
+        except (OSError, http.client.HTTPException):
+            return 0  # the worker died with the request: no answer
+        finally:
+            connection.close()
+
+    def client(event_ids: list[str]) -> None:
+        for event_id in event_ids:
+            status = send(bodies[event_id])
+            with lock:
+                answers[event_id] = status
+
+    ids = list(bodies)
+    threads = [threading.Thread(target=client, args=(ids[i::8],)) for i in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while sum(s == 201 for s in answers.values()) < 60 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        victim = _workers_of(process.pid)[0]
+        os.kill(victim, signal.SIGKILL)  # one worker; the master starts another
+        for thread in threads:
+            thread.join(timeout=60)
+        unanswered = [i for i, status in answers.items() if status != 201]
+        # The widget sends an unanswered event again until it gets its 201.
+        for event_id in unanswered:
+            for _ in range(50):
+                answers[event_id] = send(bodies[event_id])
+                if answers[event_id] == 201:
+                    break
+                time.sleep(0.1)
+    finally:
+        stop(process)
+    assert unanswered, "the kill cut no request: it did not land in an open batch"
+    assert all(status == 201 for status in answers.values()), answers
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            counts = dict(connection.execute(sa.text(
+                "SELECT event_id, count(*) FROM consent_events WHERE event_id IN :ids "
+                "GROUP BY event_id").bindparams(sa.bindparam("ids", expanding=True)),
+                {"ids": ids}).all())
+    finally:
+        engine.dispose()
+    assert set(counts) == set(ids)  # every event stored
+    assert set(counts.values()) == {1}  # none twice
+    print(f"\nkilled worker {victim}: {len(unanswered)} unanswered, sent again, each one row")

@@ -16,21 +16,19 @@ from .server_helpers import event, post, rows
 
 
 def checked(environ: dict, dist_dir) -> dict:
-    config = settings.defaults("/srv/instance", str(dist_dir))
-    config.update(settings.from_environ(environ))
-    settings.check(config)
-    return config
+    return settings.load({"CONSENT_INSTANCE_PATH": "/srv/instance", **environ}, str(dist_dir),
+                         str(ROOT / "translations"))
 
 
 def test_the_defaults_are_an_sqlite_file_in_the_instance_folder(dist_dir):
     config = checked({}, dist_dir)
     assert config["DATABASE_URL"] == "sqlite:////srv/instance/consents.sqlite3"
-    assert config["AUTO_MIGRATE"] is True
+    assert config["CONSENT_AUTO_MIGRATE"] is True
     assert config["REDIS_URL"] is None
-    assert config["RATE_LIMIT"] == (300, 60)
-    assert config["DEFAULT_RETENTION"] == (7, "y")
-    assert config["CONSENTS_PATH"] == "/api/v1/consents"
-    assert config["MAX_BODY_BYTES"] == 4096
+    assert config["CONSENT_RATE_LIMIT"] == (300, 60)
+    assert config["CONSENT_RETENTION"] == (7, "y")
+    assert config["CONSENT_PATH"] == "/api/v1/consents"
+    assert config["CONSENT_MAX_BODY_BYTES"] == 4096
 
 
 def test_environment_variables_set_every_setting(dist_dir):
@@ -47,14 +45,31 @@ def test_environment_variables_set_every_setting(dist_dir):
     }, dist_dir)
     # psycopg 3 is the installed driver; PostgreSQL is migrated on purpose, not at start.
     assert config["DATABASE_URL"] == "postgresql+psycopg://consent:pw@db.internal/consents"
-    assert config["AUTO_MIGRATE"] is False
+    assert config["CONSENT_AUTO_MIGRATE"] is False
     assert config["CONSENT_SECRET"] == bytes.fromhex("ab" * 32)
-    assert config["RATE_LIMIT"] == (20, 10)
-    assert config["PROXIES"] == 1
-    assert config["DEFAULT_RETENTION"] == (5, "y")
-    assert config["RETENTION"] == {"kppay": (2557, "d")}
-    assert config["ERASURE"] == {"kppay": False}
-    assert config["ALLOWED_ORIGINS"] == {"kppay": ["https://www.kppay.tg", "https://kppay.tg"]}
+    assert config["CONSENT_RATE_LIMIT"] == (20, 10)
+    assert config["CONSENT_PROXIES"] == 1
+    assert config["CONSENT_RETENTION"] == (5, "y")
+    # Per site: the variable's own name, read through for_site with the general default.
+    assert settings.for_site(config, "CONSENT_RETENTION", "kppay") == (2557, "d")
+    assert settings.for_site(config, "CONSENT_RETENTION", "other") == (5, "y")
+    assert settings.for_site(config, "CONSENT_ERASURE", "kppay") is False
+    assert settings.for_site(config, "CONSENT_ORIGINS", "kppay") == (
+        "https://www.kppay.tg", "https://kppay.tg")
+    assert settings.for_site(config, "CONSENT_ORIGINS", "other") == ()
+
+
+def test_each_setting_has_one_name_from_the_environment_to_the_code(dist_dir):
+    """The config holds each setting under its variable's name, and nothing is remembered in
+    the module between two loads."""
+    config = checked({"CONSENT_ORIGINS_KPPAY": "https://kppay.tg"}, dist_dir)
+    names = set(settings.SETTINGS) | {"CONSENT_ORIGINS_KPPAY"}
+    assert set(config) == names
+    again = checked({}, dist_dir)
+    assert "CONSENT_ORIGINS_KPPAY" not in again
+    assert not [name for name, value in vars(settings).items()
+                if name.isupper() and isinstance(value, dict | list | set) and name not in (
+                    "SETTINGS", "PER_SITE")]
 
 
 @pytest.mark.parametrize(("environ", "message"), [
@@ -97,7 +112,8 @@ def test_a_wrong_setting_stops_the_start_with_one_line(tmp_path):
 def test_the_secret_is_generated_once_into_the_instance_folder(dist_dir, tmp_path):
     from server import create_app
 
-    config = {"TESTING": True, "DIST_DIR": str(dist_dir), "INSTANCE_PATH": str(tmp_path)}
+    config = {"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
+              "CONSENT_INSTANCE_PATH": str(tmp_path)}
     first = create_app(dict(config))
     key_file = tmp_path / "consent-secret.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -113,7 +129,8 @@ def test_the_secret_is_generated_once_into_the_instance_folder(dist_dir, tmp_pat
 def test_the_demo_database_is_created_and_migrated_at_start(dist_dir, tmp_path):
     from server import create_app
 
-    app = create_app({"TESTING": True, "DIST_DIR": str(dist_dir), "INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
+                      "CONSENT_INSTANCE_PATH": str(tmp_path)})
     try:
         assert (tmp_path / "consents.sqlite3").is_file()
         body = event()

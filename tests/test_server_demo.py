@@ -7,7 +7,7 @@ import time
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
-from server.markdown import render
+from consent_dev.markdown import render
 
 from .server_helpers import CATEGORIES, rows
 

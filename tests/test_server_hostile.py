@@ -15,7 +15,7 @@ from .server_helpers import CATEGORIES, ENDPOINT, event, post, rows
 
 @pytest.fixture
 def app(make_app):
-    return make_app(ALLOWED_ORIGINS={"kppay": "https://www.kppay.tg"})
+    return make_app(CONSENT_ORIGINS_KPPAY="https://www.kppay.tg")
 
 
 @pytest.fixture
@@ -35,12 +35,12 @@ def _raw_event(**raw: str) -> bytes:
 @pytest.mark.parametrize(("data", "field", "message"), [
     (b"[" * 2000, None, "nested deeper"),
     (_raw_event(choices='{"essential": [[[[true]]]]}'), "choices.essential.0", "nested deeper"),
-    (_raw_event(page_url='"http://["'), "page_url", "does not match"),
-    (_raw_event(page_url='"http://\\u2100/"'), "page_url", "does not match"),
+    (_raw_event(page_url='"http://["'), "page_url", "must match pattern"),
+    (_raw_event(page_url='"http://\\u2100/"'), "page_url", "must match pattern"),
     (_raw_event(page_url='"https://a/\\u0000"'), "page_url", "control character"),
     (_raw_event(page_url='"https://a/\\ud800"'), "page_url", "unpaired surrogate"),
     (_raw_event(page_url='"https://a:99999/"'), "page_url", "not a URL"),
-    (_raw_event(client_time='"0001-01-01T00:00:00+01:00"'), "client_time", "does not match"),
+    (_raw_event(client_time='"0001-01-01T00:00:00+01:00"'), "client_time", "must match pattern"),
     (_raw_event(client_time='"9999-12-31T23:59:59-01:00"'), "client_time", "not a valid date"),
     (_raw_event(client_time='"1970-01-01T00:30:00+01:00"'), "client_time", "out of range"),
     (_raw_event(event_id='"' + "a" * 32 + '\\n"'), "event_id", "control character"),
@@ -61,7 +61,8 @@ def test_hostile_bodies_are_a_400_naming_the_field(app, client, data, field, mes
 
 
 def test_patterns_match_whole_values_only():
-    from server.payload import HEX32, ISO_TIME, PAGE_URL, whole_match
+    from consent_ids import matches_whole as whole_match
+    from server.contract import HEX32, ISO_TIME, PAGE_URL
 
     assert whole_match(HEX32, "a" * 32)
     assert not whole_match(HEX32, "a" * 32 + "\n")
@@ -172,7 +173,7 @@ def test_a_refused_origin_is_readable_by_the_widget_and_logged_once(app, client,
 # Finding 6: Redis unreachable, per endpoint.
 def test_without_redis_posts_are_counted_per_process_and_rights_wait(make_app, caplog):
     # Nothing listens on port 1: every Redis call fails at once.
-    app = make_app(RATE_LIMIT="2/60", REDIS_URL="redis://127.0.0.1:1/0")
+    app = make_app(CONSENT_RATE_LIMIT="2/60", REDIS_URL="redis://127.0.0.1:1/0")
     client = app.test_client()
     assert [post(client, event()).status_code for _ in range(3)] == [201, 201, 429]
     consent_id = event()["consent_id"]

@@ -15,7 +15,7 @@ ITEM = ENDPOINT + "/{consent_id}"
 
 @pytest.fixture
 def app(make_app):
-    return make_app(ALLOWED_ORIGINS={"kppay": "https://kppay.tg"}, ERASURE={"forbidden": False})
+    return make_app(CONSENT_ORIGINS_KPPAY="https://kppay.tg")
 
 
 @pytest.fixture
@@ -83,11 +83,11 @@ def test_consent_post_responses_match(app, client, doc, make_app, db_kind, tmp_p
     conforms(doc, ENDPOINT, "post", post(client, event(), Origin="https://evil.example"))
     conforms(doc, ENDPOINT, "post", post(client, json.dumps(event()).ljust(5000)))  # 413
     conforms(doc, ENDPOINT, "post", client.post(ENDPOINT, data={"a": "b"}))  # 415
-    limited = make_app(RATE_LIMIT="1/60").test_client()
+    limited = make_app(CONSENT_RATE_LIMIT="1/60").test_client()
     post(limited, event())
     conforms(doc, ENDPOINT, "post", post(limited, event()))  # 429
     down = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir.sqlite3",
-                    AUTO_MIGRATE=False).test_client()
+                    CONSENT_AUTO_MIGRATE=False).test_client()
     conforms(doc, ENDPOINT, "post", post(down, event()))  # 503
     conforms(doc, "/healthz", "get", down.get("/healthz"))  # 503
     conforms(doc, ENDPOINT, "options", client.options(ENDPOINT, headers={
@@ -112,7 +112,7 @@ def test_rights_responses_match(app, client, doc):
 
 
 def test_a_refused_erasure_matches(make_app, doc):
-    client = make_app(ERASURE={"kppay": False}).test_client()
+    client = make_app(CONSENT_ERASURE_KPPAY="0").test_client()
     body = event()
     post(client, body)
     conforms(doc, ITEM, "delete", client.delete(f"{ENDPOINT}/{body['consent_id']}"))

@@ -35,7 +35,7 @@ def test_ipv4_keeps_a_24_and_ipv6_a_48_before_the_keyed_hash():
 @pytest.fixture
 def proxied(make_app):
     """The app behind one trusted proxy, served over HTTP by werkzeug like `flask run`."""
-    server = LiveServer(make_app(PROXIES=1))
+    server = LiveServer(make_app(CONSENT_PROXIES=1))
     yield server
     server.stop()
 

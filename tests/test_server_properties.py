@@ -12,7 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.payload import FIELDS, ISO_TIME, PAGE_URL, page_url
+from server.contract import ISO_TIME, PAGE_URL
+from server.contract import SENT as FIELDS
+from server.payload import page_url
 from server.store import receipt
 
 from .server_helpers import event, post, rows
@@ -36,7 +38,7 @@ nasty_text = st.text(st.characters(exclude_categories=()), max_size=40) | st.sam
 
 @pytest.fixture
 def app(make_app):
-    return make_app(RATE_LIMIT="1000000/60")
+    return make_app(CONSENT_RATE_LIMIT="1000000/60")
 
 
 def answered(app, data) -> None:

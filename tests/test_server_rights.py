@@ -12,7 +12,7 @@ from .server_helpers import CATEGORIES, ENDPOINT, event, post, rows
 
 @pytest.fixture
 def app(make_app):
-    return make_app(ALLOWED_ORIGINS={"kppay": "https://kppay.tg"})
+    return make_app(CONSENT_ORIGINS_KPPAY="https://kppay.tg")
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_erasure_deletes_every_event_of_the_id_and_nothing_else(app, client, vis
 
 
 def test_erasure_is_refused_with_the_reason_where_the_site_keeps_proofs(make_app):
-    app = make_app(ERASURE={"kppay": False})
+    app = make_app(CONSENT_ERASURE_KPPAY="0")
     client = app.test_client()
     body = event()
     post(client, body)
@@ -106,7 +106,7 @@ def test_erasure_is_refused_with_the_reason_where_the_site_keeps_proofs(make_app
 
 
 def test_rights_requests_are_rate_limited_too(make_app):
-    client = make_app(RATE_LIMIT="2/60").test_client()
+    client = make_app(CONSENT_RATE_LIMIT="2/60").test_client()
     for _ in range(2):
         assert client.get(f"{ENDPOINT}/{'1' * 32}").status_code == 404
     limited = client.get(f"{ENDPOINT}/{'1' * 32}")

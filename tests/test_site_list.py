@@ -79,15 +79,16 @@ def test_a_variable_naming_no_site_stops_the_start(dist_dir, tmp_path):
     marchands = tmp_path / "dist"
     shutil.copytree(dist_dir, marchands)
     shutil.copytree(dist_dir / "kppay", marchands / "kppay-marchands")
-    config = settings.defaults("/srv/instance", str(marchands))
-    config.update(settings.from_environ({
-        "CONSENT_ORIGINS_KPPAY_MARCHANDS": "https://marchands.kppay.tg"}))
-    settings.check(config)
-    assert config["ALLOWED_ORIGINS"] == {"kppay-marchands": ["https://marchands.kppay.tg"]}
-    config = settings.defaults("/srv/instance", str(marchands))
-    config.update(settings.from_environ({"CONSENT_ORIGINS_MARCHANDS": "https://m.kppay.tg"}))
+
+    def load(environ: dict) -> dict:
+        return settings.load({"CONSENT_INSTANCE_PATH": "/srv/instance", **environ},
+                             str(marchands), str(ROOT / "translations"))
+
+    config = load({"CONSENT_ORIGINS_KPPAY_MARCHANDS": "https://marchands.kppay.tg"})
+    assert settings.for_site(config, "CONSENT_ORIGINS", "kppay-marchands") == (
+        "https://marchands.kppay.tg",)
     with pytest.raises(settings.ConfigError) as raised:
-        settings.check(config)
+        load({"CONSENT_ORIGINS_MARCHANDS": "https://m.kppay.tg"})
     assert str(raised.value).startswith("CONSENT_ORIGINS_MARCHANDS names no site: no "
                                         "'marchands' is built in")
     assert "kppay-marchands (CONSENT_*_KPPAY_MARCHANDS)" in str(raised.value)

@@ -18,7 +18,6 @@ DOMAIN = "console"
 LANGUAGES = ("fr", "en")
 # KPpay's owners read French first; English is the other language of the console.
 DEFAULT = "fr"
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def catalog_path(translations: Path, lang: str) -> Path:
@@ -73,7 +72,7 @@ def ngettext(singular: str, plural: str, n: int, **variables) -> str:
 
 
 def init_app(app: Flask) -> None:
-    translations = Path(app.config.get("TRANSLATIONS_DIR", ROOT / "translations"))
+    translations = Path(app.config["CONSENT_TRANSLATIONS_DIR"])
     app.extensions["console_catalogs"] = load(translations)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     # newstyle: %(name)s placeholders are filled and escaped by Jinja itself.

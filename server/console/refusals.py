@@ -13,7 +13,9 @@ from flask import current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import payload
+from consent_ids import matches_whole
+
+from ..contract import ORIGIN
 from ..db import get_engine
 from .tables import refused_origins
 
@@ -36,7 +38,7 @@ def _hour(moment: datetime) -> datetime:
 
 def note(site: str, origin: str, now: datetime | None = None) -> None:
     """Count one refused consent. Never raises: the visitor's 403 must not become a 500."""
-    shown = origin.lower() if payload.whole_match(payload.ORIGIN, origin) else MALFORMED
+    shown = origin.lower() if matches_whole(ORIGIN, origin) else MALFORMED
     try:
         with get_engine().begin() as connection:
             connection.execute(_UPSERT, {"site": site, "origin": shown[:256],

@@ -378,7 +378,7 @@ def install(site_id: str):
               f'        crossorigin="anonymous" async></script>')
     stable = f'<script src="{base}/c/{site.id}/{script["stable"]}" async></script>'
     # The manifest says no build time yet: the time its file was written stands for it.
-    manifest_path = os.path.join(current_app.config["DIST_DIR"], site.id, "manifest.json")
+    manifest_path = os.path.join(current_app.config["CONSENT_DIST_DIR"], site.id, "manifest.json")
     built = site.manifest.get("built_at") or datetime.fromtimestamp(
         os.stat(manifest_path).st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return render_template("console/install.html", site=site, hashed=hashed, stable=stable,

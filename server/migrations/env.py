@@ -3,6 +3,7 @@
 from alembic import context
 
 from server.console.tables import metadata as console_metadata
+from server.migrate import include_name
 from server.tables import metadata as events_metadata
 
 # The console's tables live beside the events' (server/console/tables.py).
@@ -20,6 +21,7 @@ else:
     with engine.connect() as connection:
         # SQLite cannot ALTER most things: batch mode rebuilds tables when a migration needs it.
         context.configure(connection=connection, target_metadata=metadata,
+                          include_name=include_name,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()

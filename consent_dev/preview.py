@@ -9,28 +9,25 @@ import tomllib
 from pathlib import Path
 
 from babel.messages.pofile import read_po
-from flask import Blueprint, current_app, jsonify, make_response, render_template, request
+from flask import Blueprint, current_app, make_response, render_template, request
 
 from consent_build.compiled import sources
 from consent_build.messages import code_texts, limit_of, readable_site_texts
-from consent_build.site_config import REWORDED_CONTEXT, SITES_FOLDER, catalog_path
+from consent_build.site_config import REWORDED_CONTEXT, catalog_path
+from server.bundle import manifest
+from server.errors import fail
 
-from .bundle import manifest
+from . import ROOT
 
-bp = Blueprint("preview", __name__)
+bp = Blueprint("preview", __name__, template_folder="templates")
 
-ROOT = Path(__file__).resolve().parent.parent
 SOURCE_LANGUAGE = "en"  # the msgids are English
 _TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 
-def _error(message: str, field: str | None, status: int = 404):
-    return jsonify(error=message, field=field), status
-
-
 def _site_file(site: str) -> dict:
     """The site's file (sites/<id>.toml), parsed; {} when there is none."""
-    path = Path(current_app.config.get("SITES_DIR", ROOT / SITES_FOLDER)) / f"{site}.toml"
+    path = Path(current_app.config["CONSENT_SITES_DIR"]) / f"{site}.toml"
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -71,7 +68,7 @@ def _rows(lang: str, site_name: str, keys: set[tuple] | None) -> list[dict]:
 
 
 def _translations() -> Path:
-    return Path(current_app.config.get("TRANSLATIONS_DIR", ROOT / "translations"))
+    return Path(current_app.config["CONSENT_TRANSLATIONS_DIR"])
 
 
 @bp.get("/preview/<site>")
@@ -89,8 +86,8 @@ def preview(site: str):
     lang = request.args.get("lang") or next(
         (code for code in languages if code != SOURCE_LANGUAGE), languages[0])
     if lang not in languages + drafts:
-        return _error(f"unknown language {lang!r} for site {site!r}; expected one of "
-                      + ", ".join(languages + drafts), "lang")
+        fail(404, f"unknown language {lang!r} for site {site!r}; expected one of "
+             + ", ".join(languages + drafts), "lang")
     source = SOURCE_LANGUAGE if SOURCE_LANGUAGE in languages else built["default_language"]
     name = built.get("name", site)
     return render_template("preview.html", site=site, name=name, lang=lang, source=source,
@@ -107,8 +104,7 @@ def page(site: str):
     script = manifest(site)["files"]["consent.js"]
     lang = request.args.get("lang", "")
     if not _TAG.match(lang):
-        return _error(f"expected a language tag such as 'fr' or 'fr-TG', got {lang!r}", "lang",
-                      400)
+        fail(400, f"expected a language tag such as 'fr' or 'fr-TG', got {lang!r}", "lang")
     nonce = secrets.token_urlsafe(16) if request.args.get("csp") == "1" else None
     response = make_response(render_template(
         "preview_page.html", site=site, lang=lang, script=script, nonce=nonce,

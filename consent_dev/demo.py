@@ -6,16 +6,17 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, send_from_directory
 
-from .bundle import manifest
+from server.bundle import manifest
+
 from .markdown import render
 
-bp = Blueprint("demo", __name__)
+bp = Blueprint("demo", __name__, template_folder="templates")
 
 FILES = Path(__file__).resolve().parent / "demo_site"
 
 
 def _page(template: str, **context):
-    site = current_app.config["DEMO_SITE"]
+    site = current_app.config["CONSENT_DEMO_SITE"]
     script = manifest(site)["files"]["consent.js"]
     return render_template(template, site=site, script=script, **context)
 

@@ -162,6 +162,10 @@ def _workers_in_turn(engine: Engine, wait: float):
             fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
+# PostgreSQL's check_violation, which is what a row with no partition for its month meets.
+_NO_PARTITION = "23514"
+
+
 def record_many(engine: Engine, rows: list[dict], erased_key: bytes, wait: float = 2.0) -> list:
     """Insert the new rows of `rows` in one transaction and commit.
 
@@ -173,7 +177,16 @@ def record_many(engine: Engine, rows: list[dict], erased_key: bytes, wait: float
     for row in rows:
         first.setdefault(row["event_id"], row)
     if engine.dialect.name == "postgresql":
-        inserted = _insert_new_postgresql(engine, list(first.values()), erased_key)
+        try:
+            inserted = _insert_new_postgresql(engine, list(first.values()), erased_key)
+        except sa.exc.IntegrityError as error:
+            if getattr(error.orig, "sqlstate", None) != _NO_PARTITION:
+                raise
+            # This month has no partition (the daily purge, which makes them 12 months ahead,
+            # has not run for a year): the writer makes it, rather than refuse every consent.
+            with engine.begin() as connection:
+                add_months(connection, min(row["server_time"] for row in first.values()), 2)
+            inserted = _insert_new_postgresql(engine, list(first.values()), erased_key)
         if len(inserted) < len(first):
             # Replays, conflicts, erased events: what the database holds for them, read once
             # the batch has committed (the rows in the way had committed before it).

@@ -52,6 +52,17 @@ def test_the_migration_creates_this_month_and_the_next_eleven(pg_app):
         assert connection.execute(sa.text(f"SELECT count(*) FROM {name(now)}")).scalar() == 1
 
 
+def test_a_month_without_its_partition_is_made_by_the_writer_not_refused(pg_app):
+    assert pg_app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    now = datetime.now(UTC)
+    with pg_app.extensions["consent_engine"].begin() as connection:
+        connection.execute(sa.text(f"DROP TABLE {name(now)}"))  # as if purge stopped a year ago
+    assert post(pg_app.test_client(), event()).status_code == 201
+    assert name(now) in months(pg_app)
+    with pg_app.extensions["consent_engine"].connect() as connection:
+        assert connection.execute(sa.text(f"SELECT count(*) FROM {name(now)}")).scalar() == 1
+
+
 def test_purge_drops_whole_months_and_creates_months_ahead(pg_app):
     from server.store import add_months
     from server.tables import events

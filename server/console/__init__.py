@@ -12,10 +12,18 @@ from . import accounts, cli, i18n, views
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie, marked Secure whenever the request came over https."""
+    """Flask's signed cookie, marked Secure whenever the request came over https, and opened
+    only under the cookie's own path: elsewhere (the consent endpoint, hundreds a second) no
+    cookie is read, so no signature is checked."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return request.is_secure
+
+    def open_session(self, app: Flask, request):
+        cookie_path = self.get_cookie_path(app)
+        if request.path != cookie_path and not request.path.startswith(cookie_path + "/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def init_app(app: Flask) -> None:

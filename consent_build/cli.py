@@ -60,6 +60,10 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
         "revision": site["revision"],
         "languages": site["languages"],
         "default_language": site["default_language"],
+        # The server reads these two for the rights page (/rights/<site>): the cookie that
+        # names the visitor's consent id, and the days a request is due in.
+        "cookie_name": site["cookie_name"],
+        "rights_response_days": site["rights_response_days"],
         "categories": [c["id"] for c in config.categories],
         "required": [c["id"] for c in config.categories if c["required"]],
         "inputs_sha256": hash_inputs(inputs),

@@ -63,6 +63,16 @@ CASES = {
         ("lifetime_days = 400", 1),
         "site.lifetime_days: expected 1 to 395 days (13 months at most), got 400",
     ),
+    "rights answered in over 90 days": (
+        ("rights_response_days = 45", "rights_response_days = 91"),
+        ("rights_response_days = 91", 1),
+        "site.rights_response_days: expected 1 to 90 days, got 91",
+    ),
+    "rights answered in no days": (
+        ("rights_response_days = 45", "rights_response_days = 0"),
+        ("rights_response_days = 0", 1),
+        "site.rights_response_days: expected 1 to 90 days, got 0",
+    ),
     "language with no catalog": (
         ('languages = ["fr", "en"]', 'languages = ["fr", "en", "de"]'),
         ("languages = ", 1),

@@ -53,16 +53,15 @@ from alembic.migration import MigrationContext
 import sqlalchemy as sa
 from server import create_app
 from server.formats import csv_lines
-from server.migrate import include_name
+from server.migrate import include_name, models
 from server.openapi import document
-from server.console.tables import metadata as console_metadata
-from server.tables import events, metadata
+from server.tables import events
 app = create_app({"TESTING": True, "CONSENT_DIST_DIR": sys.argv[1],
                   "CONSENT_INSTANCE_PATH": sys.argv[2], "CONSENT_AUTO_MIGRATE": True,
                   "CONSENT_TRANSLATIONS_DIR": sys.argv[3]})
 with app.extensions["consent_engine"].connect() as connection:
     diff = compare_metadata(MigrationContext.configure(
-        connection, opts={"include_name": include_name}), [metadata, console_metadata])
+        connection, opts={"include_name": include_name}), models())
 print(json.dumps({
     "columns": [c.name for c in events.columns],
     "stored": list(document("/c", [])["components"]["schemas"]["StoredEvent"]["properties"]),

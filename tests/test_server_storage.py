@@ -71,7 +71,7 @@ def test_migrations_run_from_empty_and_back(make_app, fresh_url):
     assert {t for t in inspector.get_table_names() if not t.startswith("consent_events_")} == {
         "alembic_version", "consent_events", "consent_event_ids", "erased_events",
         "console_owners", "console_owner_sites", "console_daily", "console_daily_categories",
-        "console_rollup", "console_refused_origins"}
+        "console_rollup", "console_refused_origins", "rights_requests", "rights_trail"}
     indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("consent_events")}
     assert indexes["ix_consent_events_consent_id"] == ["consent_id", "id"]
     assert indexes["ix_consent_events_site_time"] == ["site", "server_time"]
@@ -80,7 +80,7 @@ def test_migrations_run_from_empty_and_back(make_app, fresh_url):
     # cannot have it without the month.
     assert indexes["ix_consent_events_event_id"] == ["event_id"]
     assert inspector.get_pk_constraint("consent_event_ids")["constrained_columns"] == ["event_id"]
-    assert "0005 (head)" in runner.invoke(args=["db", "current"]).output
+    assert "0006 (head)" in runner.invoke(args=["db", "current"]).output
     assert post(app.test_client(), event()).status_code == 201
     assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
     assert sa.inspect(engine).get_table_names() == ["alembic_version"]
@@ -92,14 +92,12 @@ def test_the_model_and_the_migrations_agree(make_app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from server.console.tables import metadata as console_metadata
-    from server.migrate import include_name
-    from server.tables import metadata
+    from server.migrate import include_name, models
 
     app = make_app()
     with app.extensions["consent_engine"].connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_name": include_name})
-        differences = compare_metadata(context, [metadata, console_metadata])
+        differences = compare_metadata(context, models())
     assert differences == []
 
 

@@ -2,12 +2,9 @@
 
 from alembic import context
 
-from server.console.tables import metadata as console_metadata
-from server.migrate import include_name
-from server.tables import metadata as events_metadata
+from server.migrate import include_name, models
 
-# The console's tables live beside the events' (server/console/tables.py).
-metadata = [events_metadata, console_metadata]
+metadata = models()
 
 config = context.config
 

@@ -59,6 +59,7 @@ def _configure(app: Flask) -> None:
         secrets_file,
         sites,
     )
+    from .rights import views as rights
 
     secret = app.config["CONSENT_SECRET"] or secrets_file.load_or_create(app.instance_path)
     app.extensions["consent_keys"] = {"ip": secrets_file.derive(secret, "ip-pseudonym"),
@@ -86,3 +87,4 @@ def _configure(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
     console.init_app(app)
+    rights.init_app(app)

@@ -170,6 +170,9 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     # POSTs per pseudonymised network per window; generous, since a /24 can be a whole
     # mobile carrier's NAT.
     "CONSENT_RATE_LIMIT": ("300/60", rate_limit),
+    # Rights requests filed from /rights/<site> per pseudonymised network per window: a few
+    # a day is what people file; more is someone flooding the owner's inbox.
+    "CONSENT_RIGHTS_RATE_LIMIT": ("10/3600", rate_limit),
     # The widget's endpoint; no word that ad-blocking lists match.
     "CONSENT_PATH": ("/api/v1/consents", endpoint),
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).

@@ -21,7 +21,7 @@ from .formats import categories_of, csv_lines, public
 from .logs import Throttle
 from .payload import PayloadError, check, matches_whole, parse
 from .pseudonym import pseudonymise
-from .sites import registry
+from .sites import keeping_site, registry
 
 bp = Blueprint("consents", __name__)
 
@@ -258,12 +258,12 @@ def erase(consent_id: str):
     site_ids = store.sites_of(engine, consent_id)
     if not site_ids:
         fail(404, "no consent recorded under this id", "consent_id")
-    for site_id in site_ids:
-        site = registry().get(site_id)
-        if site is None or not site.erasure:
-            count, unit = site.retention if site else current_app.config["CONSENT_RETENTION"]
-            period = f"{count} {'years' if unit == 'y' else 'days'}"
-            fail(403, f"site {site_id} keeps consent records as proof of consent for {period} "
-                      "(legal obligation); they cannot be erased on request", "consent_id")
+    keeper = keeping_site(site_ids)
+    if keeper is not None:
+        site = registry().get(keeper)
+        count, unit = site.retention if site else current_app.config["CONSENT_RETENTION"]
+        period = f"{count} {'years' if unit == 'y' else 'days'}"
+        fail(403, f"site {keeper} keeps consent records as proof of consent for {period} "
+                  "(legal obligation); they cannot be erased on request", "consent_id")
     deleted = store.erase(engine, consent_id, current_app.extensions["consent_keys"]["erased"])
     return jsonify(consent_id=consent_id, deleted=deleted)

@@ -70,10 +70,12 @@ class RedisLimiter:
         return max(1, math.ceil((window + 1) * self.seconds - now))
 
 
-def make_limiter(config: dict):
-    count, seconds = config["CONSENT_RATE_LIMIT"]
+def make_limiter(config: dict, setting: str = "CONSENT_RATE_LIMIT",
+                 prefix: str = "consent:rl:"):
+    """A limiter of `setting`'s count per window; each limiter its own `prefix` in Redis."""
+    count, seconds = config[setting]
     if config["REDIS_URL"]:
-        return RedisLimiter(config["REDIS_URL"], count, seconds)
+        return RedisLimiter(config["REDIS_URL"], count, seconds, prefix)
     limiter = MemoryLimiter(count, seconds)
     limiter.local = limiter
     return limiter

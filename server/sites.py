@@ -83,3 +83,14 @@ class Registry:
 
 def registry() -> Registry:
     return current_app.extensions["consent_sites"]
+
+
+def keeping_site(site_ids: list[str]) -> str | None:
+    """The first of these sites whose owner keeps records rather than erase them on request
+    (CONSENT_ERASURE, or a site no longer built): one such site and nothing is erased. The
+    API and the owner's rights inbox both ask this."""
+    for site_id in site_ids:
+        site = registry().get(site_id)
+        if site is None or not site.erasure:
+            return site_id
+    return None

@@ -62,8 +62,10 @@ def test_every_public_route_is_described(app, doc):
     described = {re.sub(r"\{(\w+)\}", r"<\1>", p) for p in doc["paths"]}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.endpoint.startswith(("demo.", "preview.",
-                                                                   "console.")):
-            continue  # the demo, the translators' preview, the console: pages, not the API
+                                                                   "console.", "rights.")):
+            # the demo, the translators' preview, the console, the rights form: pages, not
+            # the API
+            continue
         path = rule.rule.replace("<path:filename>", "<file>")
         assert path in described, f"{rule.rule} ({rule.endpoint}) is not in openapi.json"
         template = re.sub(r"<(\w+)>", r"{\1}", path)

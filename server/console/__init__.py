@@ -8,20 +8,47 @@ from datetime import timedelta
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 
-from . import accounts, cli, i18n, views
+from . import (
+    accounts,
+    cli,
+    i18n,
+    inbox,  # noqa: F401 - its routes join the console's blueprint
+    views,
+)
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie, marked Secure whenever the request came over https, and opened
-    only under the cookie's own path: elsewhere (the consent endpoint, hundreds a second) no
-    cookie is read, so no signature is checked."""
+    """Flask's signed cookie, marked Secure whenever the request came over https, one per
+    area of the site (`SESSION_AREAS`: path -> cookie name), each sent to its own path only
+    and signed with its own salt: the console's (/admin) and the rights form's (/rights, for
+    its CSRF token and language). Elsewhere (the consent endpoint, hundreds a second) no cookie
+    is read, so no signature is checked."""
+
+    def _area(self, app: Flask) -> str | None:
+        for path in app.config["SESSION_AREAS"]:
+            if request.path == path or request.path.startswith(path + "/"):
+                return path
+        return None
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return request.is_secure
 
+    def get_cookie_path(self, app: Flask) -> str:
+        return self._area(app) or app.config["SESSION_COOKIE_PATH"]
+
+    def get_cookie_name(self, app: Flask) -> str:
+        area = self._area(app)
+        return app.config["SESSION_AREAS"][area] if area else app.config["SESSION_COOKIE_NAME"]
+
+    def get_signing_serializer(self, app: Flask):
+        serializer = super().get_signing_serializer(app)
+        if serializer is not None:
+            # One area's cookie is never accepted as another's.
+            serializer.salt = f"{self.salt} {self.get_cookie_name(app)}"
+        return serializer
+
     def open_session(self, app: Flask, request):
-        cookie_path = self.get_cookie_path(app)
-        if request.path != cookie_path and not request.path.startswith(cookie_path + "/"):
+        if self._area(app) is None:
             return self.make_null_session(app)
         return super().open_session(app, request)
 
@@ -31,6 +58,7 @@ def init_app(app: Flask) -> None:
     # consent endpoint still never sets nor reads a cookie.
     app.secret_key = app.extensions["consent_keys"]["console"]
     app.config.update(SESSION_COOKIE_NAME="console_session", SESSION_COOKIE_PATH="/admin",
+                      SESSION_AREAS={"/admin": "console_session"},
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                       PERMANENT_SESSION_LIFETIME=views.IDLE,
                       # The CSRF token lasts as long as the session that holds it.

@@ -54,8 +54,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    # Only the console has a session: its cookie is sent to /admin and nowhere else, so the
-    # consent endpoint still never sets nor reads a cookie.
+    # Sessions live in their areas only (SESSION_AREAS: the console's here, the rights form's
+    # added by server/rights), each cookie sent to its own path: the consent endpoint never
+    # sets nor reads a cookie.
     app.secret_key = app.extensions["consent_keys"]["console"]
     app.config.update(SESSION_COOKIE_NAME="console_session", SESSION_COOKIE_PATH="/admin",
                       SESSION_AREAS={"/admin": "console_session"},

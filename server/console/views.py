@@ -23,15 +23,15 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
-from wtforms import ValidationError
 
 from site_names import env_suffix
 
 from .. import ratelimit, store
 from ..db import get_engine
 from ..formats import csv_lines, jsonl_lines
+from ..html_pages import guard
 from ..pseudonym import pseudonymise
 from ..sites import registry
 from ..tables import ACTIONS, events
@@ -49,10 +49,6 @@ MAX_DAYS = 731
 RECORDS_SHOWN = 100
 ACTION_COLOURS = dict(zip(ACTIONS, charts.PALETTE[2:3] + charts.PALETTE[1:2]
                           + charts.PALETTE[0:1] + charts.PALETTE[3:4], strict=True))
-# The console's pages: nothing but its own files, no inline script or style, never framed.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-       "object-src 'none'")
 
 
 def action_names() -> dict[str, str]:
@@ -98,29 +94,8 @@ def _load_owner():
     g.owner = owner
 
 
-@bp.before_request
-def _csrf():
-    """Every form of the console carries its token; a POST without it changes nothing."""
-    if request.method == "POST":
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError as exc:
-            current_app.logger.info("console: form refused (%s)", exc)
-            abort(400, gettext("This form has expired or was not sent from this console. "
-                               "Reload the page and send it again."))
-
-
-@bp.after_request
-def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    if request.endpoint != "console.static":
-        # Records and figures are personal or confidential: no shared or back-button cache.
-        response.headers["Cache-Control"] = "no-store"
-    response.vary.add("Cookie")
-    return response
+guard(bp, lambda: gettext("This form has expired or was not sent from this console. "
+                          "Reload the page and send it again."), "console.static")
 
 
 @bp.errorhandler(HTTPException)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from babel.dates import format_date
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     redirect,
@@ -18,14 +17,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
-from wtforms import ValidationError
 
 from .. import ratelimit
 from ..console.i18n import LANGUAGES, gettext, language
-from ..console.views import CSP
 from ..db import get_engine
+from ..html_pages import guard
 from ..pseudonym import pseudonymise
 from ..sites import registry
 from . import form, requests
@@ -41,27 +39,8 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
 
 
-@bp.before_request
-def _csrf():
-    if request.method == "POST":
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError as exc:
-            current_app.logger.info("rights: form refused (%s)", exc)
-            abort(400, gettext("This form has expired or was not sent from this page. "
-                               "Reload the page and send it again."))
-
-
-@bp.after_request
-def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    # A request names its author: no shared or back-button cache.
-    response.headers["Cache-Control"] = "no-store"
-    response.vary.add("Cookie")
-    return response
+guard(bp, lambda: gettext("This form has expired or was not sent from this page. "
+                          "Reload the page and send it again."))
 
 
 @bp.errorhandler(HTTPException)

@@ -252,16 +252,21 @@ def erase(engine: Engine, consent_id: str, erased_key: bytes) -> int:
     """Delete the visitor's events and their ids, and remember the ids (hashed) in one
     transaction."""
     with engine.begin() as connection:
-        # Delete first: an erasure running at the same moment waits on these rows, then
-        # finds none left, instead of both remembering the same ids (a key conflict).
-        ids = connection.execute(events.delete().where(events.c.consent_id == consent_id)
-                                 .returning(events.c.event_id)).scalars().all()
-        if ids:
-            now = datetime.now(UTC)
-            connection.execute(erased_events.insert(), [
-                {"event_key": event_key(i, erased_key), "erased_at": now} for i in set(ids)])
-            _forget(connection, ids)
-        return len(ids)
+        return erase_in(connection, consent_id, erased_key)
+
+
+def erase_in(connection, consent_id: str, erased_key: bytes) -> int:
+    """`erase` in the caller's transaction (the rights inbox writes its trail step in it)."""
+    # Delete first: an erasure running at the same moment waits on these rows, then finds
+    # none left, instead of both remembering the same ids (a key conflict).
+    ids = connection.execute(events.delete().where(events.c.consent_id == consent_id)
+                             .returning(events.c.event_id)).scalars().all()
+    if ids:
+        now = datetime.now(UTC)
+        connection.execute(erased_events.insert(), [
+            {"event_key": event_key(i, erased_key), "erased_at": now} for i in set(ids)])
+        _forget(connection, ids)
+    return len(ids)
 
 
 def _forget(connection, ids: list[str]) -> None:

@@ -331,6 +331,53 @@ def test_the_trail_cannot_be_changed_nor_deleted_by_the_database(app):
                 connection.execute(sa.text("TRUNCATE rights_trail CASCADE"))
 
 
+def test_a_request_has_one_answer_in_the_database_itself(app):
+    from server.rights.tables import trail
+
+    reference = file(app.test_client())
+    request_id = stored(app, reference)["id"]
+    engine = app.extensions["consent_engine"]
+    with engine.begin() as connection:
+        connection.execute(trail.insert().values(request_id=request_id, step="done",
+                                                 at=datetime.now(UTC), actor="a@kppay.tg"))
+    # A second owner's answer, written at the same moment past the page's check.
+    with pytest.raises(sa.exc.IntegrityError):
+        with engine.begin() as connection:
+            connection.execute(trail.insert().values(request_id=request_id, step="refused",
+                                                     at=datetime.now(UTC), actor="b@kppay.tg",
+                                                     text="no"))
+    assert steps(app, reference) == [("received", None), ("done", None)]
+
+
+def test_records_are_erased_with_their_trail_step_or_not_at_all(app, monkeypatch):
+    """Another owner answers the request between the erase button's checks and its
+    transaction: nothing is erased, and the page says the request is answered."""
+    from server import store
+    from server.rights import requests as rights
+
+    consent_id = uuid.uuid4().hex
+    assert post(app.test_client(), event(consent_id=consent_id)).status_code == 201
+    reference = file(app.test_client(), kind="erasure", consent_id=consent_id)
+    client = owner(app)
+    path = f"/admin/kppay/rights/{reference}"
+    csrf = token(client, path)
+    engine = app.extensions["consent_engine"]
+    looked_up = store.sites_of
+
+    def answered_meanwhile(*args):
+        found = rights.get(engine, "kppay", reference)
+        with engine.begin() as connection:
+            rights.add_step(connection, found, "done", "other@kppay.tg")
+        return looked_up(*args)
+
+    monkeypatch.setattr(store, "sites_of", answered_meanwhile)
+    erased = client.post(f"{path}/erase", data={"csrf_token": csrf},
+                         headers={"Accept-Language": "en"})
+    assert erased.status_code == 409 and "already answered" in erased.text
+    assert len(store.history(engine, consent_id)) == 1
+    assert steps(app, reference) == [("received", None), ("done", None)]
+
+
 def test_a_refusal_needs_its_reason(app):
     reference = file(app.test_client(), kind="rectification")
     client = owner(app)

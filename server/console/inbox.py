@@ -66,10 +66,14 @@ def rights_request(site_id: str, reference: str):
     return _page(site, _request(site, reference))
 
 
-def _step(site, found: requests.Request, step: str, text: str | None):
-    """Append the step, or show the page again when the request was answered meanwhile."""
+def _step(site, found: requests.Request, step: str, text: str | None, work=None):
+    """Append the step, or show the page again when the request was answered meanwhile.
+    `work(connection)`, when given, runs first in the same transaction and gives the step's
+    text: what it changes is kept only with its step."""
     try:
         with get_engine().begin() as connection:
+            if work is not None:
+                text = work(connection)
             requests.add_step(connection, found, step, g.owner.email, text)
     except requests.Closed:
         return _page(site, found, gettext("This request is already answered."), None, 409)
@@ -129,7 +133,8 @@ def rights_erase(site_id: str, reference: str):
         return _page(site, found, gettext("This site keeps consent records as proof "
                                           "(CONSENT_ERASURE is off): they cannot be erased "
                                           "on request."), "erase", 403)
-    deleted = store.erase(engine, found.consent_id,
-                          current_app.extensions["consent_keys"]["erased"])
-    # The count alone: the trail shows it in the reader's language.
-    return _step(site, found, "erased", str(deleted))
+    key = current_app.extensions["consent_keys"]["erased"]
+    # The records go with their step or not at all; the count alone is kept (the trail shows
+    # it in the reader's language).
+    return _step(site, found, "erased", None,
+                 lambda connection: str(store.erase_in(connection, found.consent_id, key)))

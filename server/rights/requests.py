@@ -115,6 +115,11 @@ def add_step(connection, request: Request, step: str, actor: str, text: str | No
         trail.c.request_id == request.id, trail.c.step.in_(CLOSING)).limit(1)).first()
     if answered is not None:
         raise Closed(request.reference)
-    connection.execute(trail.insert().values(request_id=request.id, step=step,
-                                             at=now or datetime.now(UTC), actor=actor,
-                                             text=text))
+    try:
+        connection.execute(trail.insert().values(request_id=request.id, step=step,
+                                                 at=now or datetime.now(UTC), actor=actor,
+                                                 text=text))
+    except sa.exc.IntegrityError:
+        if step not in CLOSING:
+            raise
+        raise Closed(request.reference) from None  # answered at the same moment

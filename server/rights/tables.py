@@ -51,3 +51,8 @@ trail = sa.Table(
     sa.CheckConstraint(f"step IN {STEPS!r}", name="ck_rights_trail_step"),
     sa.Index("ix_rights_trail_request", "request_id", "id"),
 )
+# One answer per request, in the database itself: two owners answering at the same moment
+# cannot both close it.
+_ANSWER = trail.c.step.in_(CLOSING)
+sa.Index("ux_rights_trail_answer", trail.c.request_id, unique=True, sqlite_where=_ANSWER,
+         postgresql_where=_ANSWER)

@@ -47,6 +47,10 @@ def upgrade() -> None:
                            name="ck_rights_trail_step"),
     )
     op.create_index("ix_rights_trail_request", "rights_trail", ["request_id", "id"])
+    # One answer per request: a second `done` or `refused` is refused by the database.
+    answer = sa.text("step IN ('done', 'refused')")
+    op.create_index("ux_rights_trail_answer", "rights_trail", ["request_id"], unique=True,
+                    sqlite_where=answer, postgresql_where=answer)
     # Append-only in the database itself, as consent_events (0001), and stricter: a trail
     # that could lose a step proves nothing, so DELETE is refused too (TRUNCATE as well on
     # PostgreSQL).

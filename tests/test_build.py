@@ -29,6 +29,7 @@ def test_build_writes_hashed_stable_compressed_and_manifest(dist_dir):
     assert manifest["languages"] == ["fr", "en"]
     # The server gives each rights request this due date (policy section 7: 45 days).
     assert manifest["rights_response_days"] == 45 and manifest["cookie_name"] == "consent_banner"
+    assert manifest["lifetime_days"] == 180
     assert manifest["categories"] == ["essential", "performance", "functionality",
                                       "targeting", "social"]
     assert manifest["required"] == ["essential"]

@@ -210,7 +210,10 @@ def test_both_banners_show_their_own_categories_and_record_under_their_own_site(
                 driver.execute_script("return new Promise(r => setTimeout(r, 300))")
                 shown[site] = driver.execute_script(banner + ".shadowRoot.textContent")
                 press(accept)
-                driver.execute_script("return new Promise(r => setTimeout(r, 500))")
+                # The banner sends the proof in the background: wait for its row, not a time.
+                from selenium.webdriver.support.wait import WebDriverWait
+
+                WebDriverWait(driver, 15).until(lambda _, site=site: rows(app, site=site))
     finally:
         server.stop()
     assert "Cookies vidéo" in shown["kppay-marchands"] and "Matomo" in shown["kppay-marchands"]

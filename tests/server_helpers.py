@@ -9,6 +9,9 @@ import sqlalchemy as sa
 
 CATEGORIES = ("essential", "performance", "functionality", "targeting", "social")
 ENDPOINT = "/api/v1/consents"
+# The window of the rate-limit tests: limits count in fixed windows, and a test's few requests
+# must not straddle a window's end (with 60 s windows, about once in a hundred runs).
+DAY = 86400
 
 
 def event(**changes) -> dict:

@@ -10,7 +10,7 @@ import pytest
 
 from server.store import receipt
 
-from .server_helpers import CATEGORIES, ENDPOINT, event, post, rows
+from .server_helpers import CATEGORIES, DAY, ENDPOINT, event, post, rows
 
 
 @pytest.fixture
@@ -173,7 +173,7 @@ def test_a_refused_origin_is_readable_by_the_widget_and_logged_once(app, client,
 # Finding 6: Redis unreachable, per endpoint.
 def test_without_redis_posts_are_counted_per_process_and_rights_wait(make_app, caplog):
     # Nothing listens on port 1: every Redis call fails at once.
-    app = make_app(CONSENT_RATE_LIMIT="2/60", REDIS_URL="redis://127.0.0.1:1/0")
+    app = make_app(CONSENT_RATE_LIMIT=f"2/{DAY}", REDIS_URL="redis://127.0.0.1:1/0")
     client = app.test_client()
     assert [post(client, event()).status_code for _ in range(3)] == [201, 201, 429]
     consent_id = event()["consent_id"]

@@ -8,7 +8,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
-from .server_helpers import CATEGORIES, ENDPOINT, event, post
+from .server_helpers import CATEGORIES, DAY, ENDPOINT, event, post
 
 ITEM = ENDPOINT + "/{consent_id}"
 
@@ -85,7 +85,7 @@ def test_consent_post_responses_match(app, client, doc, make_app, db_kind, tmp_p
     conforms(doc, ENDPOINT, "post", post(client, event(), Origin="https://evil.example"))
     conforms(doc, ENDPOINT, "post", post(client, json.dumps(event()).ljust(5000)))  # 413
     conforms(doc, ENDPOINT, "post", client.post(ENDPOINT, data={"a": "b"}))  # 415
-    limited = make_app(CONSENT_RATE_LIMIT="1/60").test_client()
+    limited = make_app(CONSENT_RATE_LIMIT=f"1/{DAY}").test_client()
     post(limited, event())
     conforms(doc, ENDPOINT, "post", post(limited, event()))  # 429
     down = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir.sqlite3",

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from .server_helpers import CATEGORIES, event, post
+from .server_helpers import CATEGORIES, event, post, write_rows
 
 PASSWORD = "correct horse battery staple"
 EMAIL = "dpo@kppay.tg"
@@ -66,8 +66,6 @@ def insert(app, moments, action="custom", site="kppay", language="fr", gpc=False
            granted=("essential", "performance"), receipt=None) -> list[dict]:
     """Rows as the POST writes them (receipt included), at chosen server times."""
     from server.contract import receipt as sign
-    from server.store import add_months
-    from server.tables import events
 
     key = app.extensions["consent_keys"]["receipt"]
     batch = []
@@ -79,11 +77,7 @@ def insert(app, moments, action="custom", site="kppay", language="fr", gpc=False
                "client_time": None, "server_time": moment}
         row["receipt"] = receipt or sign(row, key)
         batch.append(row)
-    with app.extensions["consent_engine"].begin() as connection:
-        # The server only writes now; rows from other months need their partitions.
-        for moment in moments:
-            add_months(connection, moment, 1)
-        connection.execute(events.insert(), batch)
+    write_rows(app.extensions["consent_engine"], batch)
     return batch
 
 

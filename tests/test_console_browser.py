@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import chromium, postgres_schema
 from .gunicorn_kit import start_gunicorn, stop
-from .server_helpers import CATEGORIES, ENDPOINT, event
+from .server_helpers import CATEGORIES, ENDPOINT, event, write_rows
 from .test_widget_axe import AXE
 
 SECRET = "ab" * 32
@@ -82,8 +82,6 @@ def seeded(server):
 
     from server.contract import receipt
     from server.secrets_file import derive
-    from server.store import add_months
-    from server.tables import events
 
     key = derive(bytes.fromhex(SECRET), "receipt")
     earlier = datetime.now(UTC) - timedelta(days=2)
@@ -98,9 +96,7 @@ def seeded(server):
         row["receipt"] = receipt(row, key)
         rows.append(row)
     engine = sa.create_engine(server["url"])
-    with engine.begin() as connection:
-        add_months(connection, earlier, 1)  # the server writes only now; the seed is older
-        connection.execute(events.insert(), rows)
+    write_rows(engine, rows)
     engine.dispose()
     rolled = subprocess.run([*server["flask"], "consents", "rollup"], env=server["env"],
                             capture_output=True, text=True, timeout=60)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from .server_helpers import CATEGORIES, event, post, rows
+from .server_helpers import CATEGORIES, event, post, rows, write_rows
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CUTOFF = datetime(2019, 11, 25, 12, 0, tzinfo=UTC)  # NOW minus 7 calendar years
@@ -20,8 +20,7 @@ CUTOFF = datetime(2019, 11, 25, 12, 0, tzinfo=UTC)  # NOW minus 7 calendar years
 
 def insert(app, moments, site="kppay", consent_id=None) -> str:
     """Rows at the given server times, as the POST would have written them."""
-    from server.store import add_months, receipt
-    from server.tables import events
+    from server.store import receipt
 
     consent_id = consent_id or uuid.uuid4().hex
     key = app.extensions["consent_keys"]["receipt"]
@@ -34,11 +33,7 @@ def insert(app, moments, site="kppay", consent_id=None) -> str:
                "client_time": None, "server_time": moment}
         row["receipt"] = receipt(row, key)
         batch.append(row)
-    with app.extensions["consent_engine"].begin() as connection:
-        # The server only writes now; rows from other months need their partitions.
-        for moment in moments:
-            add_months(connection, moment, 1)
-        connection.execute(events.insert(), batch)
+    write_rows(app.extensions["consent_engine"], batch)
     return consent_id
 
 

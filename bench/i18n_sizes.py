@@ -1,6 +1,6 @@
-"""What one visitor downloads, brotli-compressed: KPpay (2 languages: French, the default,
-embedded; English a text pack) and a ten-language site (the default embedded, nine text
-packs). Printed, not asserted.
+"""What one visitor downloads, brotli-compressed: KPpay (2 languages) and a ten-language site,
+each language with its own bundle, and the text packs a switch of language loads. Printed,
+not asserted.
 
     .venv/bin/python bench/i18n_sizes.py
 
@@ -62,18 +62,15 @@ def stand_in(translations: Path, lang: str, k: int) -> None:
 
 
 def report(name: str, result: dict) -> None:
-    bundle = sizes(result["js"])
-    packs = {lang: sizes(pack) for lang, pack in result["packs"].items()}
-    print(f"{name}: bundle {bundle['brotli']} B brotli ({bundle['raw']} raw), "
-          f"languages embedded: {sorted(lang for lang in result['texts'] if lang not in packs)}")
+    bundles = {lang: sizes(js)["brotli"] for lang, js in result["bundles"].items()}
+    packs = {lang: sizes(pack)["brotli"] for lang, pack in result["packs"].items()}
+    each = ", ".join(f"{lang} {size}" for lang, size in bundles.items())
+    print(f"{name}: one bundle per language, each with its own texts (B brotli): {each}")
     if packs:
-        print(f"  {len(packs)} text packs, {min(p['brotli'] for p in packs.values())}-"
-              f"{max(p['brotli'] for p in packs.values())} B brotli each")
-        each = ", ".join(f"{lang} {bundle['brotli'] + p['brotli']}" for lang, p in packs.items())
-        print(f"  one visitor downloads the bundle and one pack: {each} B")
+        print(f"  {len(packs)} text packs, {min(packs.values())}-{max(packs.values())} B brotli "
+              "each: what a switch of language costs")
     else:
-        print(f"  one visitor: {bundle['brotli']} B, switching language loads nothing")
-
+        print("  one language: no pack, nothing to switch to")
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:

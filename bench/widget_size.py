@@ -5,8 +5,8 @@ budget is tests/test_widget_size.py).
     .venv/bin/python bench/widget_size.py
 
 Each part is compressed on its own, so the parts add up to about, not exactly, the files.
-A visitor shown the site's default language downloads the bundle only (its texts are
-embedded); a visitor of another language downloads the bundle and that language's pack.
+A visitor downloads the bundle of the page's language only (its texts are embedded); a
+switch to another language costs that language's pack.
 """
 
 from __future__ import annotations
@@ -33,19 +33,17 @@ def main() -> None:
     widget = build_widget(config, ROOT / "banner_src", translations)
     default = config.site["default_language"]
     print(f"{'':<34} {'raw':>7} {'gzip':>7} {'brotli':>7}")
-    print(row(f"bundle (embeds {default})", widget.js))
+    print(row(f"bundle of {default} (consent.js)", widget.js))
     for name in ("code", "css", "data"):
         print(row(f"  {name}", widget.parts[name]))
     print(row(f"  texts {default}", widget.parts["texts"]))
+    for lang, bundle in widget.bundles.items():
+        if lang != default:
+            print(row(f"bundle of {lang} (consent-{lang}.js)", bundle))
     for lang, pack in sorted(widget.packs.items()):
-        print(row(f"pack {lang}", pack))
-    print(row(f"{default} visitor: bundle", widget.js))
-    for lang, pack in sorted(widget.packs.items()):
-        both = [sizes(widget.js), sizes(pack)]
-        total = {k: both[0][k] + both[1][k] for k in ("raw", "gzip", "brotli")}
-        print(f"{lang + ' visitor: bundle + pack ' + lang:<34} {total['raw']:>7} "
-              f"{total['gzip']:>7} {total['brotli']:>7}")
-
+        print(row(f"pack {lang} (a switch to {lang})", pack))
+    for lang, bundle in widget.bundles.items():
+        print(row(f"visitor of a page in {lang}", bundle))
 
 if __name__ == "__main__":
     main()

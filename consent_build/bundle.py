@@ -38,10 +38,11 @@ CSS_FILES = ["banner.css"]
 class Widget:
     """The built widget and the parts it was made of, for the size report."""
 
-    js: bytes
+    js: bytes  # the bundle of the site's default language
+    bundles: dict[str, bytes]  # language -> the bundle that embeds its texts (js among them)
     css: bytes
     texts: dict[str, list[str]]
-    packs: dict[str, bytes]  # language -> text pack script, for the languages not embedded
+    packs: dict[str, bytes]  # language -> text pack script, to switch to it from another's bundle
     warnings: list[Problem]
     parts: dict[str, bytes]  # what js is made of, for the size report: code, css, data, texts
 
@@ -74,23 +75,30 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         raise BuildError(problems, warnings)
     index = {key: i for i, key in enumerate(table)}  # by shared key: site_data's lookups
     default = config.site["default_language"]
-    embedded = {default: tables[default]}
-    packs = {lang: pack_script(table) for lang, table in tables.items() if lang != default}
+    # One bundle per language, with that language's texts: a visitor downloads the texts they
+    # are shown, and a pack only to switch. A one-language site needs no pack at all.
+    packs = {lang: pack_script(table) for lang, table in tables.items()} if len(tables) > 1 else {}
 
     with tempfile.TemporaryDirectory(prefix="consent-build-") as tmp:
         env = Environment(directory=tmp, url="/", cache=False, manifest=False,
                           auto_build=False, url_expire=False)
         css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
     described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
-    data = site_data(config, index, embedded, described, css.decode("utf-8"), names)
-    # The compiled code is a module's body: one function makes it a closure (nothing leaks
-    # but window.ConsentBanner) and hands it the site's data.
-    js = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})(" + data
-          + b");\n")
+    bundles = {}
+    for lang in config.site["languages"]:
+        others = {other: entry for other, entry in described.items() if other != lang}
+        data = site_data(config, index, lang, {lang: tables[lang]}, others, css.decode("utf-8"),
+                         names)
+        # The compiled code is a module's body: one function makes it a closure (nothing
+        # leaks but window.ConsentBanner) and hands it the site's data.
+        bundles[lang] = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})("
+                         + data + b");\n")
+    others = {other: entry for other, entry in described.items() if other != default}
     parts = {"code": code, "css": css,
-             "data": site_data(config, index, {}, described, "", names),
+             "data": site_data(config, index, default, {}, others, "", names),
              "texts": _dump(tables[default]).encode("ascii")}
-    return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings, parts=parts)
+    return Widget(js=bundles[default], bundles=bundles, css=css, texts=tables, packs=packs,
+                  warnings=warnings, parts=parts)
 
 
 def catalog_problems(site_file: Path, src: Path, translations: Path) -> list[Problem]:
@@ -202,12 +210,13 @@ def _minify(env: Environment, filters: str, files: list[Path], output: str) -> b
     return (Path(env.directory) / output).read_bytes()
 
 
-def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, list[str]],
-              packs: dict[str, dict], css: str, names: dict[str, str]) -> bytes:
-    """The site as the widget reads it (banner_src/js/site.js): texts are numbers into each
-    language's table. Field names are the widget's own, shortened as the compiler shortened
-    them in its code (`names`, recorded in widget.json); maps keyed by language stay as they
-    are."""
+def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
+              tables: dict[str, list[str]], packs: dict[str, dict], css: str,
+              names: dict[str, str]) -> bytes:
+    """The site as the widget reads it (banner_src/js/site.js), for the bundle of `language`:
+    texts are numbers into each language's table. Field names are the widget's own, shortened
+    as the compiler shortened them in its code (`names`, recorded in widget.json); maps keyed
+    by language stay as they are."""
     site = config.site
 
     def record(**fields) -> dict:
@@ -226,7 +235,8 @@ def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, lis
         revision=site["revision"],
         lifetime=site["lifetime_days"],
         languages=site["languages"],
-        defaultLanguage=site["default_language"],
+        # The bundle's own language: shown when the visitor wants none of the site's.
+        defaultLanguage=language,
         endpoint=site["endpoint"],
         cookieName=site["cookie_name"],
         rtl=rtl_languages(site["languages"]) or None,

@@ -70,30 +70,29 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
         "required": [c["id"] for c in config.categories if c["required"]],
         "inputs_sha256": hash_inputs(inputs),
     }
-    files = render(widget.js, manifest, widget.packs)
+    files = render(widget.bundles, site["default_language"], manifest, widget.packs)
     if write and not check:
         write_atomically(files, out / site["id"])
-    return {"site": site["id"], "files": files, "js": widget.js, "css": widget.css,
+    return {"site": site["id"], "files": files, "js": widget.js, "bundles": widget.bundles,
+            "css": widget.css,
             "texts": widget.texts, "packs": widget.packs, "warnings": widget.warnings}
 
 
 def size_report(result: dict, out: Path) -> str:
+    """Each language's bundle (what a visitor of a page in that language downloads), the CSS
+    in it, and the packs a switch of language loads."""
     rows = [("", "raw", "gzip", "brotli")]
-    js = sizes(result["js"])
     css = sizes(result["css"])
-    name = next(n for n in result["files"] if n.endswith(".js") and n != "consent.js")
-    rows.append((str(_relative(out / result["site"] / name)), js["raw"], js["gzip"], js["brotli"]))
-    rows.append(("  of which CSS (inlined)", css["raw"], css["gzip"], css["brotli"]))
-    packs = {lang: sizes(pack) for lang, pack in result.get("packs", {}).items()}
-    for lang, size in sorted(packs.items()):
-        rows.append((f"  text pack {lang} (loaded only for {lang})", size["raw"], size["gzip"],
-                     size["brotli"]))
-    note = "(bytes; everything a visitor downloads: JS, CSS, all texts)"
-    if packs:
-        biggest = max(packs, key=lambda lang: packs[lang]["brotli"])
-        rows.append((f"one visitor at most (bundle + {biggest} pack)",
-                     *(js[k] + packs[biggest][k] for k in ("raw", "gzip", "brotli"))))
-        note = "(bytes; a visitor downloads the bundle, plus one pack if not the default language)"
+    manifest = json.loads(result["files"]["manifest.json"])
+    for entry in manifest["files"].values():
+        size = entry["bytes"]
+        shown = (f"  text pack {entry['language']} (loaded only to switch to it)"
+                 if entry.get("pack") else str(_relative(out / result["site"] / entry["file"])))
+        rows.append((shown, size["raw"], size["gzip"], size["brotli"]))
+        if entry["file"] == manifest["files"]["consent.js"]["file"]:
+            rows.append(("  of which CSS (inlined)", css["raw"], css["gzip"], css["brotli"]))
+    note = ("(bytes; a visitor downloads the bundle of the page's language, and a pack only "
+            "to switch language)")
     width = max(len(r[0]) for r in rows)
     lines = [f"{r[0]:<{width}}  {r[1]:>8}  {r[2]:>8}  {r[3]:>8}" for r in rows]
     return "\n".join(lines) + "\n" + note

@@ -49,29 +49,39 @@ def inputs_hash(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def render(js: bytes, manifest_extra: dict, packs: dict[str, bytes] | None = None
-           ) -> dict[str, bytes]:
+def bundle_key(lang: str, default: str) -> str:
+    """The manifest's name of the bundle of `lang`: consent.js for the site's default
+    language, consent-<lang>.js for the others (the snippet of pages in that language)."""
+    return STABLE_NAME if lang == default else f"consent-{lang}.js"
+
+
+def _add(files: dict[str, bytes], name: str, data: bytes) -> None:
+    files[name] = data
+    for suffix, packed in compressed(data).items():
+        files[name + suffix] = packed
+
+
+def render(bundles: dict[str, bytes], default: str, manifest_extra: dict,
+           packs: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """Every file of the site's dist folder, by name.
 
+    `bundles`: one per language, its texts embedded, under a hashed and a stable name.
     `packs` are the per-language text packs (see bundle.py): hashed names only, since
     the bundle that loads them names them by hash; the manifest lists each with its SRI.
     """
-    name = hashed_name(js)
     files: dict[str, bytes] = {}
-    for filename in (name, STABLE_NAME):
-        files[filename] = js
-        for suffix, data in compressed(js).items():
-            files[filename + suffix] = data
-    entries = {
-        STABLE_NAME: {"file": name, "stable": STABLE_NAME, "integrity": sri(js),
-                      "bytes": sizes(js)},
-    }
+    entries = {}
+    for lang in [default, *sorted(set(bundles) - {default})]:
+        js, stable = bundles[lang], bundle_key(lang, default)
+        name = hashed_name(js, stem=stable.removesuffix(".js"))
+        _add(files, name, js)
+        _add(files, stable, js)
+        entries[stable] = {"file": name, "stable": stable, "language": lang,
+                           "integrity": sri(js), "bytes": sizes(js)}
     for lang, pack in sorted((packs or {}).items()):
         pack_name = hashed_name(pack, stem=f"consent.{lang}")
-        files[pack_name] = pack
-        for suffix, data in compressed(pack).items():
-            files[pack_name + suffix] = data
-        entries[f"consent.{lang}.js"] = {"file": pack_name, "language": lang,
+        _add(files, pack_name, pack)
+        entries[f"consent.{lang}.js"] = {"file": pack_name, "language": lang, "pack": True,
                                          "integrity": sri(pack), "bytes": sizes(pack)}
     manifest = {**manifest_extra, "files": entries}
     files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()

@@ -100,11 +100,15 @@ def preview(site: str):
 def page(site: str):
     """A bare page in language `lang` (any BCP 47 tag, e.g. fr-TG) carrying the banner.
     With fixed=1 the banner is held to that language (the preview's frames); with csp=1
-    the page allows only scripts bearing its nonce, as strict sites do."""
-    script = manifest(site)["files"]["consent.js"]
+    the page allows only scripts bearing its nonce, as strict sites do; with own=1 it carries
+    the bundle of its language (consent-<lang>.js, where the site has one), as a site's page
+    in that language does, instead of the default language's."""
+    files = manifest(site)["files"]
     lang = request.args.get("lang", "")
     if not _TAG.match(lang):
         fail(400, f"expected a language tag such as 'fr' or 'fr-TG', got {lang!r}", "lang")
+    own = files.get(f"consent-{lang}.js") if request.args.get("own") == "1" else None
+    script = own or files["consent.js"]
     nonce = secrets.token_urlsafe(16) if request.args.get("csp") == "1" else None
     response = make_response(render_template(
         "preview_page.html", site=site, lang=lang, script=script, nonce=nonce,

@@ -20,9 +20,12 @@ from .conftest import ROOT, SITE_TOML, build_site
 def test_build_writes_hashed_stable_compressed_and_manifest(dist_dir):
     files = sorted(p.name for p in (dist_dir / "kppay").iterdir())
     manifest = json.loads((dist_dir / "kppay" / "manifest.json").read_text())
-    hashed = manifest["files"]["consent.js"]["file"]
-    packs = [manifest["files"]["consent.en.js"]["file"]]  # French, the default, is embedded
-    assert files == sorted([name + suffix for name in [hashed, "consent.js", *packs]
+    # A bundle per language, hashed and stable (French, the default, is consent.js), and a
+    # text pack per language, to switch to it.
+    bundles = [manifest["files"][name]["file"] for name in ("consent.js", "consent-en.js")]
+    packs = [manifest["files"][f"consent.{lang}.js"]["file"] for lang in ("fr", "en")]
+    assert files == sorted([name + suffix
+                            for name in [*bundles, "consent.js", "consent-en.js", *packs]
                             for suffix in ("", ".gz", ".br")] + ["manifest.json"])
     assert manifest["site"] == "kppay"
     assert manifest["revision"] == 1
@@ -60,13 +63,21 @@ def test_compressed_siblings_decompress_to_the_file_and_sizes_are_true(dist_dir)
     }
 
 
-def test_the_default_language_is_embedded_the_other_a_pack_and_no_source_msgid_ships(dist_dir):
+def test_each_bundle_embeds_one_language_the_others_are_packs_and_no_source_msgid_ships(
+        dist_dir):
     site = dist_dir / "kppay"
     manifest = json.loads((site / "manifest.json").read_text())
     js = (site / "consent.js").read_text(encoding="ascii")
     en = (site / manifest["files"]["consent.en.js"]["file"]).read_text(encoding="ascii")
     assert "Accept all" in en and "Tout accepter" not in en
     assert "Tout accepter" in js and "Accept all" not in js  # one language per visitor
+    english = (site / "consent-en.js").read_text(encoding="ascii")
+    assert "Accept all" in english and "Tout accepter" not in english
+    assert manifest["files"]["consent-en.js"]["language"] == "en"
+    # Each bundle can switch to the others: its packs' names and SRI are in it.
+    fr_pack = manifest["files"]["consent.fr.js"]["file"]
+    assert fr_pack in english and fr_pack not in js
+    assert manifest["files"]["consent.en.js"]["file"] in js
     # French accents are escaped so the file reads right whatever charset it is served with.
     assert "Cookies de r\\u00e9seaux sociaux" in js
     # Source comments and the msgids of _() calls are gone: only the tables remain.

@@ -10,6 +10,7 @@ import shutil
 import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -347,3 +348,16 @@ def test_console_catalogs_are_complete_and_match_the_sources(tmp_path):
         assert set(entries) == extracted, lang
         assert [m.id for m in entries.values() if m.fuzzy or not all(
             m.string if isinstance(m.string, tuple) else (m.string,))] == [], lang
+
+
+def test_the_install_page_gives_each_language_its_tag(console):
+    client = console.test_client()
+    login(client)
+    page = client.get("/admin/kppay/install", headers={"Accept-Language": "fr"}).text
+    folder = Path(console.config["CONSENT_DIST_DIR"]) / "kppay"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    english = manifest["files"]["consent-en.js"]
+    # The default language's tag, then English pages' own, each with its SRI.
+    assert page.index(manifest["files"]["consent.js"]["file"]) < page.index(english["file"])
+    assert english["integrity"] in page and "Pages en anglais" in page
+    assert 'id="tag-fr"' not in page

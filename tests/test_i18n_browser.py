@@ -86,6 +86,20 @@ def test_kppay_embeds_its_default_fetches_the_other_on_switch_and_remembers_it(b
     assert severe(browser) == []
 
 
+def test_an_english_page_carries_the_english_bundle_and_fetches_french_only_on_switch(
+        browser, live_server):
+    # KPpay's English pages paste consent-en.js: their visitors download no French text.
+    shown = open_page(browser, live_server, "en", own=1)
+    assert shown["lang"] == "en" and "Accept all" in shown["text"]
+    assert packs_fetched(browser) == []
+    assert browser.execute_script(
+        "return performance.getEntriesByType('resource').some(e => /consent-en\\./.test(e.name))")
+    browser.execute_script(f"{SWITCH % 'fr'}.click()")
+    WebDriverWait(browser, 10).until(lambda b: "Tout accepter" in banner(b)["text"])
+    assert [n.split(".")[1] for n in packs_fetched(browser)] == ["fr"]
+    assert severe(browser) == []
+
+
 def test_a_pack_language_is_loaded_alone_and_the_switch_persists(browser, ten_server):
     shown = open_page(browser, ten_server, "fr")
     assert shown["lang"] == "fr" and "Tout accepter" in shown["text"]

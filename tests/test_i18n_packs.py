@@ -45,24 +45,29 @@ def ten(tmp_path_factory):
     return build_languages(tmp_path_factory.mktemp("ten"), TEN)
 
 
-def test_kppay_embeds_french_and_has_one_pack_for_english(dist_dir):
-    js = (dist_dir / "kppay" / "consent.js").read_text(encoding="ascii")
-    data = data_of(js)
+def test_kppays_bundles_embed_one_language_and_name_the_others_pack(dist_dir):
+    folder = dist_dir / "kppay"
+    data = data_of((folder / "consent.js").read_text(encoding="ascii"))
     assert sorted(data["TEXTS"]) == ["fr"] and sorted(data["PACKS"]) == ["en"]
-    assert "rtl" not in data["SITE"]
-    assert sorted(p.name.split(".")[1] for p in (dist_dir / "kppay").glob("consent.*.*.js")
-                  ) == ["en"]
+    assert data["SITE"]["defaultLanguage"] == "fr" and "rtl" not in data["SITE"]
+    english = data_of((folder / "consent-en.js").read_text(encoding="ascii"))
+    assert sorted(english["TEXTS"]) == ["en"] and sorted(english["PACKS"]) == ["fr"]
+    # What an English page shows when the visitor wants none of the site's languages.
+    assert english["SITE"]["defaultLanguage"] == "en"
+    assert sorted(p.name.split(".")[1] for p in folder.glob("consent.*.*.js")) == ["en", "fr"]
 
 
-def test_ten_languages_are_the_default_embedded_and_nine_packs(ten):
+def test_ten_languages_are_ten_bundles_each_with_nine_packs(ten):
     out, result = ten
     folder = out / "kppay"
-    data = data_of((folder / "consent.js").read_text(encoding="ascii"))
-    assert data["TEXTS"] == {"fr": result["texts"]["fr"]}
-    assert sorted(data["PACKS"]) == sorted(set(TEN) - {"fr"})
-    assert data["SITE"]["rtl"] == ["ar"]
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert "consent.fr.js" not in manifest["files"]
+    for lang in TEN:
+        name = "consent.js" if lang == "fr" else f"consent-{lang}.js"
+        data = data_of((folder / manifest["files"][name]["file"]).read_text(encoding="ascii"))
+        assert data["TEXTS"] == {lang: result["texts"][lang]}
+        assert sorted(data["PACKS"]) == sorted(set(TEN) - {lang})
+        assert data["SITE"]["rtl"] == ["ar"]
+    data = data_of((folder / "consent-ar.js").read_text(encoding="ascii"))
     for lang, pack_entry in data["PACKS"].items():
         entry = manifest["files"][f"consent.{lang}.js"]
         pack = (folder / entry["file"]).read_bytes()
@@ -84,6 +89,4 @@ def test_one_visitor_of_a_ten_language_site_stays_under_the_budget(ten, lang):
     # accented on purpose, so they compress worse than any real translation would.
     # Figures with distinct texts per language: bench/i18n_sizes.py
     _, result = ten
-    bundle = sizes(result["js"])["brotli"]
-    pack = result["packs"].get(lang)  # none for French, the default: it is in the bundle
-    assert bundle + (sizes(pack)["brotli"] if pack else 0) <= BUDGET
+    assert sizes(result["bundles"][lang])["brotli"] <= BUDGET  # the bundle of their language

@@ -68,8 +68,7 @@ def token(client, path: str) -> str:
 
 def file(client, site="kppay", **fields) -> str:
     """File a request from the page as a visitor; the reference the confirmation shows."""
-    data = {"kind": "access", "email": "ama@example.tg", "message": "Bonjour",
-            "csrf_token": token(client, f"/rights/{site}"), **fields}
+    data = {"kind": "access", "email": "ama@example.tg", "message": "Bonjour", **fields}
     sent = client.post(f"/rights/{site}", data=data)
     assert sent.status_code == 303, sent.text
     confirmation = client.get(sent.headers["Location"])
@@ -141,17 +140,19 @@ def test_the_due_date_follows_the_sites_file(app):
 
 def test_the_confirmation_shows_the_reference_and_the_due_date_in_the_visitors_language(app):
     visitor = app.test_client()
-    data = {"kind": "access", "email": "a@example.tg",
-            "csrf_token": token(visitor, "/rights/kppay")}
+    data = {"kind": "access", "email": "a@example.tg"}
     sent = visitor.post("/rights/kppay", data=data)
     french = visitor.get(sent.headers["Location"])
+    assert "Set-Cookie" not in french.headers  # set once, by the request that filed it
     reference = re.search(r'id="reference">([^<]+)<', french.text).group(1)
     due = as_utc(stored(app, reference)["due_at"]).date()
     months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
               "septembre", "octobre", "novembre", "décembre"]
     assert f"{due.day} {months[due.month - 1]} {due.year}" in french.text
     assert 'lang="fr"' in french.text and "Demande reçue" in french.text
-    english = visitor.get(sent.headers["Location"], headers={"Accept-Language": "en"})
+    # The language rides in the address: the confirmation's own links switch it.
+    english = visitor.get(re.search(r'href="([^"]+)" lang="en"', french.text).group(1)
+                          .replace("&amp;", "&"))
     assert 'lang="en"' in english.text and "Request received" in english.text
     assert re.fullmatch(r"[2-9A-HJKMNP-Z]{12}", reference)
 
@@ -165,6 +166,25 @@ def test_the_consent_reference_is_filled_in_from_the_banners_cookie(app):
     assert f'value="{consent_id}"' in visitor.get("/rights/kppay").text
     visitor.set_cookie("consent_banner", "not json", path="/")
     assert 'id="consent_id" name="consent_id" value=""' in visitor.get("/rights/kppay").text
+
+
+def test_the_banners_link_fills_in_its_reference_and_language(app):
+    consent_id, in_cookie = uuid.uuid4().hex, uuid.uuid4().hex
+    visitor = app.test_client()
+    page = visitor.get(f"/rights/kppay?lang=en&consent_id={consent_id}")
+    assert f'value="{consent_id}"' in page.text and 'lang="en"' in page.text
+    # Reading the form stores nothing in the browser (the site's cookie audit would flag it).
+    assert "Set-Cookie" not in page.headers
+    # The other language keeps the reference; the form is sent to the same address.
+    assert f'href="/rights/kppay?lang=fr&amp;consent_id={consent_id}"' in page.text
+    assert re.search(r'<form method="post" class="stack"', page.text)
+    visitor.set_cookie("consent_banner", "%7B%22consent_id%22%3A%22" + in_cookie + "%22%7D",
+                       path="/")
+    # Not a reference: the cookie's is used; an unknown language is the browser's.
+    page = visitor.get("/rights/kppay?lang=xx&consent_id=%3Cb%3E",
+                       headers={"Accept-Language": "en"})
+    assert f'value="{in_cookie}"' in page.text and "&lt;b&gt;" not in page.text
+    assert 'lang="en"' in page.text
 
 
 @pytest.mark.parametrize(("fields", "field", "message"), [
@@ -182,8 +202,7 @@ def test_bad_input_shows_the_form_again_with_a_message_tied_to_its_field(app, fi
     from server.rights.tables import requests
 
     visitor = app.test_client()
-    data = {"kind": "erasure", "email": "a@example.tg", "consent_id": "a" * 32,
-            "csrf_token": token(visitor, "/rights/kppay"), **fields}
+    data = {"kind": "erasure", "email": "a@example.tg", "consent_id": "a" * 32, **fields}
     with app.extensions["consent_engine"].connect() as connection:
         count = connection.execute(sa.select(sa.func.count()).select_from(requests)).scalar()
     answer = visitor.post("/rights/kppay", data=data, headers={"Accept-Language": "en"})
@@ -206,25 +225,26 @@ def test_an_unknown_site_has_a_404_page(app):
     assert app.test_client().get("/rights/nowhere/filed").status_code == 404
 
 
-def test_the_form_without_its_csrf_token_is_refused(app):
+def test_a_form_sent_from_another_site_is_refused(app):
     from server.rights.tables import requests
 
     with app.extensions["consent_engine"].connect() as connection:
         count = connection.execute(sa.select(sa.func.count()).select_from(requests)).scalar()
     visitor = app.test_client()
-    visitor.get("/rights/kppay")
     data = {"kind": "access", "email": "a@example.tg"}
-    missing = visitor.post("/rights/kppay", data=data, headers={"Accept-Language": "en"})
-    assert missing.status_code == 400 and "This form has expired" in missing.text
-    forged = visitor.post("/rights/kppay", data={**data, "csrf_token": "forged"})
-    assert forged.status_code == 400
-    # Another browser's token is not this one's either.
-    other = app.test_client()
-    stolen = token(other, "/rights/kppay")
-    assert visitor.post("/rights/kppay", data={**data, "csrf_token": stolen}).status_code == 400
+    english = {"Accept-Language": "en"}
+    for forged in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                   {"Origin": "https://evil.example"}, {"Origin": "null"}):
+        refused = visitor.post("/rights/kppay", data=data, headers={**english, **forged})
+        assert refused.status_code == 400 and "This form has expired" in refused.text, forged
     with app.extensions["consent_engine"].connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(requests)).scalar() \
             == count
+    # From the form itself, as a browser sends it.
+    ours = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
+    assert visitor.post("/rights/kppay", data=data, headers=ours).status_code == 303
+    assert visitor.post("/rights/kppay", data=data,
+                        headers={"Origin": "http://localhost"}).status_code == 303
 
 
 def test_filing_is_rate_limited_per_network_and_no_address_is_kept(make, caplog):
@@ -236,11 +256,10 @@ def test_filing_is_rate_limited_per_network_and_no_address_is_kept(make, caplog)
     visitor = app.test_client()
     visitor.environ_base["REMOTE_ADDR"] = address
     first = file(visitor)
-    bad = visitor.post("/rights/kppay", data={"csrf_token": token(visitor, "/rights/kppay")})
+    bad = visitor.post("/rights/kppay", data={})
     assert bad.status_code == 400  # counted too: a flood of bad forms is still a flood
     limited = visitor.post("/rights/kppay", headers={"Accept-Language": "en"}, data={
-        "kind": "access", "email": "a@example.tg",
-        "csrf_token": token(visitor, "/rights/kppay")})
+        "kind": "access", "email": "a@example.tg"})
     assert limited.status_code == 429 and "Too many requests" in limited.text
     assert 0 < int(limited.headers["Retry-After"]) <= 3600
     # Another network is not limited by this one.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -90,8 +90,10 @@ def send(driver) -> None:
 
 
 def choose_language(driver, lang: str) -> None:
+    """The rights form's language links, or the console's language buttons."""
     leaving(driver)
-    driver.find_element("css selector", f"button[name=lang][value={lang}]").click()
+    (driver.find_elements("css selector", f"a[hreflang={lang}]")
+     or driver.find_elements("css selector", f"button[name=lang][value={lang}]"))[0].click()
     arrived(driver)
     assert driver.find_element("tag name", "html").get_attribute("lang") == lang
 
@@ -154,3 +156,54 @@ def test_the_form_is_filled_and_sent_with_the_keyboard_only(site, driver, lang):
     assert consent_id in driver.page_source and "ama@example.tg" in driver.page_source
     assert axe(driver) == []
     assert csp_violations(driver) == []
+
+
+def deep_focus(driver) -> dict:
+    """The element with the focus, looked for inside the banner's shadow root too."""
+    return driver.execute_script("""
+        let a = document.activeElement;
+        while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+        return {tag: a.tagName, text: a.textContent.trim(), ref: !!a.closest('.ref'),
+                href: a.getAttribute('href')};""")
+
+
+def tab_to_banner(driver, found, most: int = 30) -> dict:
+    from selenium.webdriver.common.keys import Keys
+
+    for _ in range(most):
+        press(driver, Keys.TAB)
+        now = deep_focus(driver)
+        if found(now):
+            return now
+    pytest.fail("Tab never reached the banner's control")
+
+
+@pytest.mark.parametrize(("lang", "accept"), [("fr", "Tout accepter"), ("en", "Accept all")])
+def test_the_banners_reference_leads_to_the_rights_page_with_the_keyboard_only(
+        live_server, browser, lang, accept):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    browser.get(live_server.url + "/")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(
+        "const h = document.querySelector('[data-consent-banner]');"
+        "return h && h.shadowRoot && h.shadowRoot.querySelector('[role=region] button')"))
+    if lang == "en":  # the demo page is French: the visitor switches the banner
+        tab_to_banner(browser, lambda f: f["text"] == "EN")
+        press(browser, Keys.ENTER)
+        WebDriverWait(browser, 5).until(lambda d: deep_focus(d)["text"] == "FR")
+    tab_to_banner(browser, lambda f: f["text"] == accept)
+    press(browser, Keys.ENTER)
+    # The choice made, focus is on the floating button, which opens the preferences.
+    WebDriverWait(browser, 5).until(lambda d: d.get_cookie("consent_banner"))
+    press(browser, Keys.ENTER)
+    link = tab_to_banner(browser, lambda f: f["ref"] and f["tag"] == "A")
+    consent_id = json.loads(unquote(browser.get_cookie("consent_banner")["value"]))["consent_id"]
+    assert consent_id in link["text"] and link["href"].endswith(f"consent_id={consent_id}")
+    leaving(browser)
+    press(browser, Keys.ENTER)
+    arrived(browser)
+    assert browser.current_url.startswith(live_server.url + "/rights/kppay?")
+    assert browser.find_element("tag name", "html").get_attribute("lang") == lang
+    assert browser.find_element("id", "consent_id").get_attribute("value") == consent_id
+    assert axe(browser) == []

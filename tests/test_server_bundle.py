@@ -40,6 +40,16 @@ def test_a_hashed_bundle_is_cached_for_a_year_and_loadable_from_any_site(client,
     assert "Set-Cookie" not in response.headers
 
 
+def test_each_languages_bundle_is_served_hashed_and_stable(client, dist_dir):
+    site = dist_dir / "kppay"
+    (hashed,) = [p.name for p in site.glob("consent-en.*.js") if p.name.count(".") == 2]
+    for name, cache in ((hashed, "public, max-age=31536000, immutable"),
+                        ("consent-en.js", "public, max-age=300")):
+        response = client.get(f"/c/kppay/{name}", headers={"Accept-Encoding": "identity"})
+        assert response.status_code == 200 and b"Accept all" in response.data
+        assert response.headers["Cache-Control"] == cache
+
+
 def test_the_stable_name_is_cached_briefly(client):
     response = client.get("/c/kppay/consent.js")
     assert response.status_code == 200

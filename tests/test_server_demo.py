@@ -52,6 +52,8 @@ def test_the_policy_page_renders_kppays_text(client):
     assert "<li><strong>Droit d&#39;accès</strong> : Vous pouvez demander" in html
     assert "<strong>7 ans</strong>" in html
     assert 'data-consent-open' in html
+    # Section 7's rights are exercised through the rights page, linked from the policy.
+    assert '<a href="/rights/kppay">Exercer vos droits (section 7)' in html
 
 
 def test_the_markdown_renderer_knows_five_rules_and_escapes_everything_else():

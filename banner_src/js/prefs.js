@@ -2,13 +2,13 @@
    essential locked on), each expandable to its description, cookies and services; the
    visitor's consent reference; save, accept all, refuse all. */
 import { acceptAll, choice, refuseAll, setChoices } from "./consent.js";
-import { GPC } from "./constants.js";
+import { GPC, resolveUrl } from "./constants.js";
 import { button, element, safe } from "./dom.js";
 import { _, lang } from "./i18n.js";
 import { languageSwitch } from "./language-switch.js";
 import { bannerRoot, root } from "./root.js";
 import { wasRefused } from "./send.js";
-import { categories } from "./site.js";
+import { categories, SITE } from "./site.js";
 
 export let dialog; // the backdrop holding the dialog, while it is open
 let opener; // what had focus before: it gets it back on close
@@ -44,8 +44,10 @@ export const showPreferences = (from) => {
     // TRANSLATORS: shown when the browser sends the Global Privacy Control signal
     GPC && element("p", { class: "n", text: _("Global Privacy Control is on: targeting stays refused unless you switch it on.") }),
     element("div", {}, categories.map(categoryRow)),
+    // It links to the site's rights page on our server, in the banner's language, with the
+    // reference filled in.
     // TRANSLATORS: the receipt of the visitor's choice; {id} is a 32-character reference, {date} a date and time
-    when && element("p", { class: "ref", text: _("Your consent reference: {id} ({date}). Quote it to exercise your rights.").replace("{id}", choice.consent_id).replace("{date}", when.toLocaleString(lang)) }),
+    when && element("p", { class: "ref" }, [element("a", { href: resolveUrl("/rights/" + SITE.id + "?lang=" + lang + "&consent_id=" + choice.consent_id), text: _("Your consent reference: {id} ({date}). Quote it to exercise your rights.").replace("{id}", choice.consent_id).replace("{date}", when.toLocaleString(lang)) })]),
     element("p", { class: "st n", role: "status" }),
     element("div", { class: "acts" }, [
       // TRANSLATORS: button in the preferences; keep under 25 characters

@@ -46,10 +46,11 @@ def load(translations: Path) -> dict[str, Translations]:
 
 
 def language() -> str:
-    """The owner's choice (kept in their session), else the browser's preference."""
-    chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
+    """The language the address asks for (the rights form's links), else the owner's choice
+    (kept in their session), else the browser's preference."""
+    for chosen in (request.args.get("lang"), session.get("lang")):
+        if chosen in LANGUAGES:
+            return chosen
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
 
 

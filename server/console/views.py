@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from babel import Locale
 from flask import (
     Blueprint,
     Response,
@@ -346,18 +347,27 @@ def export(site_id: str):
 @login_required
 def install(site_id: str):
     site = _site(site_id)
-    script = site.manifest["files"]["consent.js"]
+    files = site.manifest["files"]
+    script = files["consent.js"]
     base = request.host_url.rstrip("/")
-    hashed = (f'<script src="{base}/c/{site.id}/{script["file"]}"\n'
-              f'        integrity="{script["integrity"]}"\n'
-              f'        crossorigin="anonymous" async></script>')
+
+    def hashed_tag(entry: dict) -> str:
+        return (f'<script src="{base}/c/{site.id}/{entry["file"]}"\n'
+                f'        integrity="{entry["integrity"]}"\n'
+                f'        crossorigin="anonymous" async></script>')
+
+    hashed = hashed_tag(script)
     stable = f'<script src="{base}/c/{site.id}/{script["stable"]}" async></script>'
+    # Pages in another of the site's languages carry that language's bundle (build.py).
+    others = [(lang, Locale.parse(lang).get_language_name(language()),
+               hashed_tag(files[f"consent-{lang}.js"]))
+              for lang in site.manifest["languages"] if f"consent-{lang}.js" in files]
     # The manifest says no build time yet: the time its file was written stands for it.
     manifest_path = os.path.join(current_app.config["CONSENT_DIST_DIR"], site.id, "manifest.json")
     built = site.manifest.get("built_at") or datetime.fromtimestamp(
         os.stat(manifest_path).st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return render_template("console/install.html", site=site, hashed=hashed, stable=stable,
-                           script=script, built=built)
+                           others=others, script=script, built=built)
 
 
 def _database_status() -> tuple[bool, float]:

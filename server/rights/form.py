@@ -71,3 +71,9 @@ def consent_id_from_cookie(value: str | None) -> str:
     except (ValueError, AttributeError):
         return ""
     return found if matches_whole(HEX32, found) else ""
+
+
+def known_consent_id(linked: str | None, cookie: str | None) -> str:
+    """The reference to fill in: the one the banner's link carries (from a site on another
+    origin, the banner's cookie never reaches this server), else the cookie's, else ""."""
+    return linked if matches_whole(HEX32, linked) else consent_id_from_cookie(cookie)

@@ -1,6 +1,9 @@
 """`/rights/<site>`: a visitor files a request of one of the six rights (policy section 7).
 No JavaScript, the console's strict CSP, CSRF-protected, rate-limited per pseudonymised
-network; answered with a reference and the date the answer is due."""
+network; answered with a reference and the date the answer is due. Nothing is stored in the
+visitor's browser before they send a request (the site's cookie audit would rightly flag a
+cookie set by merely reading the form): forms are checked by the headers browsers add, not by
+a token kept in a session, and the language is carried in the address."""
 
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from .. import ratelimit
@@ -32,7 +34,8 @@ bp = Blueprint("rights", __name__, template_folder="templates", url_prefix="/rig
 
 
 def init_app(app) -> None:
-    # Its own session cookie, sent to /rights only: the CSRF token and the language.
+    # Its own session cookie, sent to /rights only, set once a request is sent: the
+    # confirmation shows it again on reload.
     app.config["SESSION_AREAS"]["/rights"] = "rights_session"
     app.extensions["rights_limiter"] = ratelimit.make_limiter(
         app.config, "CONSENT_RIGHTS_RATE_LIMIT", "consent:rights:")
@@ -40,7 +43,7 @@ def init_app(app) -> None:
 
 
 guard(bp, lambda: gettext("This form has expired or was not sent from this page. "
-                          "Reload the page and send it again."))
+                          "Reload the page and send it again."), tokens=False)
 
 
 @bp.errorhandler(HTTPException)
@@ -58,8 +61,15 @@ def _error_page(error: HTTPException):
 def _context() -> dict:
     if request.blueprint != "rights":
         return {}
-    return {"csrf_token": generate_csrf, "lang": language(), "languages": LANGUAGES,
-            "kinds": form.kind_names(), "long_date": long_date}
+    return {"lang": language(), "languages": LANGUAGES, "kinds": form.kind_names(),
+            "long_date": long_date, "in_language": in_language}
+
+
+def in_language(code: str) -> str:
+    """This page's address in another language: the language rides in the address, since
+    nothing is stored in the browser before the visitor sends a request."""
+    return url_for(request.endpoint, **(request.view_args or {}),
+                   **{**request.args.to_dict(), "lang": code})
 
 
 def long_date(moment: datetime) -> str:
@@ -94,7 +104,8 @@ def page(site_id: str):
     site = _site(site_id)
     if request.method == "GET":
         cookie = request.cookies.get(site.manifest.get("cookie_name", "consent_banner"))
-        filed = form.Filed(consent_id=form.consent_id_from_cookie(cookie), errors={})
+        consent_id = form.known_consent_id(request.args.get("consent_id"), cookie)
+        filed = form.Filed(consent_id=consent_id, errors={})
         return render_template("rights/form.html", site=site, filed=filed)
     _limit()
     filed = form.read(request.form)
@@ -107,7 +118,7 @@ def page(site_id: str):
                             made.reference, site.id)
     session["filed"] = {"site": site.id, "reference": made.reference,
                         "due": made.due_at.isoformat()}
-    return redirect(url_for("rights.filed", site_id=site.id), 303)
+    return redirect(url_for("rights.filed", site_id=site.id, lang=language()), 303)
 
 
 @bp.get("/<site_id>/filed")
@@ -116,14 +127,6 @@ def filed(site_id: str):
     site = _site(site_id)
     made = session.get("filed")
     if not made or made.get("site") != site.id:
-        return redirect(url_for("rights.page", site_id=site.id))
+        return redirect(url_for("rights.page", site_id=site.id, lang=language()))
     return render_template("rights/filed.html", site=site, reference=made["reference"],
                            due=datetime.fromisoformat(made["due"]).astimezone(UTC))
-
-
-@bp.post("/<site_id>/language")
-def choose_language(site_id: str):
-    site = _site(site_id)
-    if request.form.get("lang") in LANGUAGES:
-        session["lang"] = request.form["lang"]
-    return redirect(url_for("rights.page", site_id=site.id), 303)

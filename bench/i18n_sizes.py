@@ -72,11 +72,31 @@ def report(name: str, result: dict) -> None:
     else:
         print("  one language: no pack, nothing to switch to")
 
+# What a request costs beyond its body: HTTP/2 headers both ways, about (HPACK-compressed,
+# on a connection already open to the server that served the bundle).
+REQUEST_OVERHEAD = 150
+
+
+def inlining(result: dict) -> None:
+    """Whether inlining the second language would pay: it costs every visitor its texts, and
+    saves only the visitors who switch the pack's request."""
+    bundle = sizes(result["js"])["brotli"]
+    pack = sizes(result["packs"]["en"])["brotli"]
+    # The bundle with the pack's table appended: within a few bytes of inlining it.
+    both = sizes(result["js"] + result["packs"]["en"])["brotli"]
+    extra, saved = both - bundle, pack + REQUEST_OVERHEAD
+    print(f"  inlining en into the fr bundle: +{extra} B for every visitor, to save "
+          f"{pack} + ~{REQUEST_OVERHEAD} B for each who switches: worth it only if more than "
+          f"{100 * extra / saved:.0f} % of visitors switch")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        report("KPpay (fr, en)", build(ROOT / "sites" / "kppay.toml", ROOT / "banner_src",
-                                        ROOT / "translations", tmp / "dist1", check=True))
+        kppay = build(ROOT / "sites" / "kppay.toml", ROOT / "banner_src", ROOT / "translations",
+                      tmp / "dist1", check=True)
+        report("KPpay (fr, en)", kppay)
+        inlining(kppay)
         translations = tmp / "translations"
         import shutil
 

@@ -106,12 +106,20 @@ ensure_redis() {
 
 # axe-core for the accessibility tests (tests/package.json pins it; tests inject axe.min.js).
 ensure_axe() {
-  if [ -f "$ROOT/tests/node_modules/axe-core/axe.min.js" ]; then return 0; fi
+  if [ -f "$ROOT/tests/node_modules/axe-core/axe.min.js" ] &&
+     [ -f "$ROOT/tests/node_modules/vnu-jar/build/dist/vnu.jar" ]; then return 0; fi
   command -v npm >/dev/null 2>&1 || apt_install npm ||
     die "the accessibility tests need npm to install axe-core: run 'sudo apt-get install npm'"
-  say "installing axe-core into tests/node_modules"
+  say "installing axe-core and the Nu HTML Checker into tests/node_modules"
   npm ci --prefix "$ROOT/tests" --no-audit --no-fund >/dev/null ||
     die "npm ci --prefix tests failed: is the npm registry reachable?"
+}
+
+# Java runs the Nu HTML Checker (vnu-jar), which checks the demo's pages are valid HTML.
+ensure_java() {
+  if command -v java >/dev/null 2>&1; then return 0; fi
+  apt_install default-jre-headless ||
+    die "the HTML validity test needs Java: run 'sudo apt-get install default-jre-headless'"
 }
 
 # esbuild and terser, which compile banner_src/js/ (package.json pins them): the test that

@@ -23,7 +23,8 @@ def test_the_demo_page_carries_the_banner_and_blocked_content(client, dist_dir):
     assert "Set-Cookie" not in response.headers
     html = response.get_data(as_text=True)
     assert '<a href="#" data-consent-open>Gestion des Cookies</a>' in html
-    assert '<script type="text/plain" data-consent="performance" src="/demo/analytics.js">' in html
+    assert ('<script type="text/plain" data-consent="performance" data-src="/demo/analytics.js">'
+            in html)
     assert '<script type="text/plain" data-consent="functionality">' in html
     assert 'data-consent="social" data-src="/demo/social-embed"' in html
     assert 'title="Dernière publication de KPpay sur les réseaux sociaux"' in html

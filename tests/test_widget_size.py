@@ -15,9 +15,10 @@ import pytest
 # 16 B: the placeholder calls the site's host-to-service function, which only the bundles
 # of sites that declare `hosts` carry. The cookie audit's finding (no storage of ours before a
 # choice: an empty queue removes its key) added 16 B. Issue 12's link from the consent
-# reference to the site's rights page (with the reference and the language) added 9 B.
+# reference to the site's rights page (with the reference and the language) added 9 B; issue
+# 15's valid markup for blocked external scripts (data-src) 9 B.
 # English pages have their own bundle, with the English texts instead of the French.
-BUDGET = {"fr": 6240, "en": 5875}
+BUDGET = {"fr": 6249, "en": 5890}
 
 
 def brotli_size(data: bytes) -> int:

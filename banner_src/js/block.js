@@ -30,7 +30,9 @@ export const scan = (node) => {
 };
 
 /* A fresh <script> runs; the inert one is replaced. The nonce is copied (the page's CSP
-   needs it), or else the banner's own is given. External scripts are chained. */
+   needs it), or else the banner's own is given. External scripts are chained. Their valid
+   markup is data-src (HTML forbids src on a script whose type is not JavaScript); src, as
+   older pages wrote it, works too. */
 const runGranted = () => {
   while (!loading && toRun[0]) {
     const inert = toRun.shift(), script = document.createElement("script");
@@ -38,8 +40,9 @@ const runGranted = () => {
     for (const attribute of inert.attributes) script.setAttribute(attribute.name, attribute.value);
     if (inert.dataset.type) script.type = inert.dataset.type;
     else script.removeAttribute("type");
+    if (inert.dataset.src) script.src = inert.dataset.src;
     if (nonce) script.nonce = nonce;
-    if (inert.src) {
+    if (script.src) {
       script.onload = script.onerror = safe(() => {
         loading = false;
         runGranted();

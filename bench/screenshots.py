@@ -1,9 +1,10 @@
 """Screenshots of the first layer and the preferences, desktop and mobile, for a person to look at.
 
-`python bench/screenshots.py [OUT_DIR]` builds the bundle into a temporary folder, serves the
-demo page on 127.0.0.1 and writes first-layer and preferences PNGs at 1280×800 and 375×812,
-light and dark, and the preferences in English (default /tmp/shots). Not a test: nothing is
-asserted.
+`python bench/screenshots.py [OUT_DIR] [--theme FILE]` builds the bundle into a temporary
+folder, serves the demo page on 127.0.0.1 and writes first-layer and preferences PNGs at
+1280×800 and 375×812, light and dark, and the preferences in English (default /tmp/shots).
+--theme adds a [theme] table to KPpay's site file (bench/kppay-theme.toml: its blue and yellow).
+Not a test: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -28,11 +29,16 @@ SIZES = {"desktop": (1280, 800), "mobile": (375, 812)}
 SHADOW = "return document.querySelector('[data-consent-banner]').shadowRoot"
 
 
-def main(out: Path) -> None:
+def main(out: Path, theme: Path | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as dist:
-        build(ROOT / "sites" / "kppay.toml", ROOT / "banner_src", ROOT / "translations",
-              Path(dist), check=False)
+        site = ROOT / "sites" / "kppay.toml"
+        if theme is not None:
+            themed = Path(dist) / "kppay.toml"
+            themed.write_text(site.read_text(encoding="utf-8") + "\n"
+                              + theme.read_text(encoding="utf-8"), encoding="utf-8")
+            site = themed
+        build(site, ROOT / "banner_src", ROOT / "translations", Path(dist), check=False)
         server = make_server("127.0.0.1", 0, create_app({"CONSENT_DIST_DIR": dist}), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         options = webdriver.ChromeOptions()
@@ -66,4 +72,10 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots"))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", default="/tmp/shots", type=Path)
+    parser.add_argument("--theme", type=Path, help="a [theme] table to add to KPpay's site file")
+    args = parser.parse_args()
+    main(args.out, args.theme)

@@ -24,6 +24,7 @@ from pathlib import Path
 from babel.core import Locale, UnknownLocaleError
 from webassets import Bundle, Environment
 
+from . import theme
 from .catalogs import check_catalog
 from .compiled import compiled_code, sources
 from .errors import BuildError, Problem
@@ -83,6 +84,10 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         env = Environment(directory=tmp, url="/", cache=False, manifest=False,
                           auto_build=False, url_expire=False)
         css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
+    contrast = theme.problems(config.theme, css.decode("utf-8"), str(config.path), config.line)
+    if contrast:
+        raise BuildError(contrast, warnings)
+    css = theme.themed_css(config.theme, css.decode("utf-8")).encode("utf-8")
     described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
     bundles = {}
     for lang in config.site["languages"]:

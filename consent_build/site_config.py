@@ -49,6 +49,7 @@ class SiteConfig:
     site: dict
     categories: list[dict]
     lines: dict = field(repr=False, default_factory=dict)
+    theme: dict = field(default_factory=dict)  # checked against the CSS by the build (theme.py)
 
     def line(self, *path: str | int) -> int | None:
         return line_of(self.lines, tuple(path))
@@ -171,7 +172,7 @@ def load_site(path: Path, translations: Path) -> SiteConfig:
     site, categories = data["site"], data["categories"]
     if not site.get("default_language"):
         site["default_language"] = site["languages"][0]
-    return SiteConfig(path, site, categories, report.lines)
+    return SiteConfig(path, site, categories, report.lines, data["theme"])
 
 
 def _syntax_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:

@@ -29,7 +29,7 @@ _UNITS = {"minute": ("%(num)d minute", "%(num)d minutes"),
           "day": ("%(num)d day", "%(num)d days"),
           "month": ("%(num)d month", "%(num)d months"),
           "year": ("%(num)d year", "%(num)d years")}
-_SESSION_COMMENT = "Cookie duration: deleted when the browser is closed"
+SESSION_COMMENT = "Cookie duration: deleted when the browser is closed"
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def site_messages(data: dict, lines: dict) -> list[Extracted]:
                         f"Purpose of the {kind[:-1]} '{name}' ({cid}), shown in its table")
                 if isinstance(item.get("duration"), str) and DURATION.match(item["duration"]):
                     text = duration_text(item["duration"])
-                    comment = (_SESSION_COMMENT if text.count is None
+                    comment = (SESSION_COMMENT if text.count is None
                                else "Cookie duration; %(num)d is a number")
                     add(("categories", i, kind, j, "duration"), text.msgid, comment,
                         text.context)

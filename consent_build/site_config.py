@@ -15,6 +15,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from . import presets
 from .errors import BuildError, Problem
 from .toml_lines import key_lines, line_of
 
@@ -62,8 +63,10 @@ class _Report:
         self.file, self.lines, self.problems = file, lines, []
 
     def __call__(self, path: tuple, message: str) -> None:
-        self.problems.append(Problem(self.file, line_of(self.lines, path),
-                                     f"{_dotted(path)}: {message}"))
+        problem = Problem(self.file, line_of(self.lines, path), f"{_dotted(path)}: {message}")
+        # jsonschema yields an `if`/`then` error once per $ref that leads to it: said once.
+        if problem not in self.problems:
+            self.problems.append(problem)
 
 
 def _schema_at(path: tuple) -> dict:
@@ -165,6 +168,7 @@ def load_site(path: Path, translations: Path) -> SiteConfig:
     _schema_problems(data, report)
     site = data.get("site") if isinstance(data.get("site"), dict) else {}
     categories = data.get("categories") if isinstance(data.get("categories"), list) else []
+    presets.resolve(categories)
     _check_semantics(report, site, categories, translations, path)
     if report.problems:
         raise BuildError(report.problems)

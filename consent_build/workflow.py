@@ -17,10 +17,11 @@ from babel.messages.extract import extract as extract_messages
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
+from . import presets
 from .compiled import sources
 from .errors import BuildError, Problem
 from .extract import extract_site_toml
-from .messages import COMMENT_TAG, JS_KEYWORDS
+from .messages import COMMENT_TAG, JS_KEYWORDS, SESSION_COMMENT, duration_text
 from .site_config import LANGUAGE_CODE, catalog_path, list_site_files
 from .toml_lines import key_lines, line_of
 
@@ -65,10 +66,25 @@ def extract(translations: Path, src: Path = ROOT / "banner_src",
         with path.open("rb") as fileobj:
             add(path, ((lineno, msgid, comments, context) for lineno, msgid, comments, context
                        in _site_messages(fileobj)))
+    add_preset_texts(add)
     out = io.BytesIO()
     write_po(out, catalog, width=None, sort_by_file=True)
     _write_if_changed(pot, out.getvalue())
     return pot
+
+
+def add_preset_texts(add) -> None:
+    """Every preset's purpose and duration: translated once, ready for any site that uses it."""
+    for path, lineno, key, value in presets.texts():
+        name = presets.load(path.stem)["name"]
+        if key == "purpose":
+            add(path, [(lineno, value, (f"Purpose of the service '{name}' (preset "
+                                        f"'{path.stem}'), shown in its table",), None)])
+        else:
+            text = duration_text(value)
+            comment = (SESSION_COMMENT if text.count is None
+                       else "Cookie duration; %(num)d is a number")
+            add(path, [(lineno, text.msgid, (comment,), text.context)])
 
 
 def _site_messages(fileobj):

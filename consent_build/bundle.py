@@ -19,16 +19,25 @@ import re
 import tempfile
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date
 from webassets import Bundle, Environment
 
 from . import theme
 from .catalogs import check_catalog
 from .compiled import compiled_code, sources
 from .errors import BuildError, Problem
-from .messages import Text, code_texts, duration_text, readable_site_texts, site_texts
+from .messages import (
+    Text,
+    code_texts,
+    duration_text,
+    policy_changed,
+    readable_site_texts,
+    site_texts,
+)
 from .output import hashed_name
 from .site_config import LANGUAGE_CODE, SiteConfig, catalog_path
 
@@ -75,6 +84,11 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     if problems:
         raise BuildError(problems, warnings)
     index = {key: i for i, key in enumerate(table)}  # by shared key: site_data's lookups
+    if config.site.get("revised"):
+        changed, day = index[policy_changed().key], date.fromisoformat(config.site["revised"])
+        for lang, written in tables.items():
+            written[changed] = written[changed].replace(
+                "{date}", format_date(day, "long", locale=Locale.parse(lang)))
     default = config.site["default_language"]
     # One bundle per language, with that language's texts: a visitor downloads the texts they
     # are shown, and a pack only to switch. A one-language site needs no pack at all.
@@ -243,6 +257,8 @@ def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
         # The bundle's own language: shown when the visitor wants none of the site's.
         defaultLanguage=language,
         endpoint=site["endpoint"],
+        # The notice of a changed policy, for sites that say when it changed.
+        revised=index[policy_changed().key] if site.get("revised") else None,
         cookieName=site["cookie_name"],
         rtl=rtl_languages(site["languages"]) or None,
         # host -> service, for the placeholders (block.js); only for a site that declares hosts

@@ -32,6 +32,7 @@ _UNITS = {"minute": ("%(num)d minute", "%(num)d minutes"),
 SESSION_COMMENT = "Cookie duration: deleted when the browser is closed"
 
 
+
 @dataclass(frozen=True)
 class Text:
     """One text the widget shows: a message, or a count formatted with a plural message."""
@@ -53,6 +54,17 @@ class Extracted:
     msgid: str | tuple[str, str]
     comments: tuple[str, ...] = ()
     context: str | None = None
+
+
+# Shown on the first layer to a visitor asked again after the policy changed, in the sites that
+# say when (`revised`); {date} is that date, written by the build in each language.
+POLICY_CHANGED_COMMENT = ("Shown on the first layer, under its heading, to a visitor asked "
+                          "again because the cookie policy changed; {date} is the date, e.g. "
+                          "25 October 2024")
+
+
+def policy_changed() -> Text:
+    return Text("Our cookie policy changed on {date}. Please review your choices.")
 
 
 def duration_text(duration: str) -> Text:
@@ -228,6 +240,8 @@ def code_texts(js_files: list[Path]) -> tuple[dict[tuple, Text], dict[tuple, int
 
 def _texts_and_limits(config: SiteConfig, js_files: list[Path]):
     texts, limits = code_texts(js_files)
+    if config.site.get("revised"):
+        texts.setdefault(policy_changed().key, policy_changed())
     for category in config.categories:
         for msgid in (category["title"], category["description"]):
             texts.setdefault(Text(msgid).key, Text(msgid))

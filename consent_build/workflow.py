@@ -17,11 +17,18 @@ from babel.messages.extract import extract as extract_messages
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
-from . import presets
+from . import messages, presets
 from .compiled import sources
 from .errors import BuildError, Problem
 from .extract import extract_site_toml
-from .messages import COMMENT_TAG, JS_KEYWORDS, SESSION_COMMENT, duration_text
+from .messages import (
+    COMMENT_TAG,
+    JS_KEYWORDS,
+    POLICY_CHANGED_COMMENT,
+    SESSION_COMMENT,
+    duration_text,
+    policy_changed,
+)
 from .site_config import LANGUAGE_CODE, catalog_path, list_site_files
 from .toml_lines import key_lines, line_of
 
@@ -67,6 +74,8 @@ def extract(translations: Path, src: Path = ROOT / "banner_src",
             add(path, ((lineno, msgid, comments, context) for lineno, msgid, comments, context
                        in _site_messages(fileobj)))
     add_preset_texts(add)
+    # The notice of a changed policy: any site may say when its policy changed.
+    add(Path(messages.__file__), [(1, policy_changed().msgid, (POLICY_CHANGED_COMMENT,), None)])
     out = io.BytesIO()
     write_po(out, catalog, width=None, sort_by_file=True)
     _write_if_changed(pot, out.getvalue())

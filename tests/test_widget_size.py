@@ -16,9 +16,10 @@ import pytest
 # of sites that declare `hosts` carry. The cookie audit's finding (no storage of ours before a
 # choice: an empty queue removes its key) added 16 B. Issue 12's link from the consent
 # reference to the site's rights page (with the reference and the language) added 9 B; issue
-# 15's valid markup for blocked external scripts (data-src) 9 B.
+# 15's valid markup for blocked external scripts (data-src) 9 B, and its notice of a changed
+# policy 12 B (the notice's text ships only in the bundles of sites that set `revised`).
 # English pages have their own bundle, with the English texts instead of the French.
-BUDGET = {"fr": 6249, "en": 5890}
+BUDGET = {"fr": 6261, "en": 5890}
 
 
 def brotli_size(data: bytes) -> int:

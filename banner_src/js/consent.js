@@ -17,7 +17,7 @@ import { categories, SITE } from "./site.js";
 
 /** @type {Choice | null} the valid choice, or null: then the first layer asks */
 export let choice = null;
-let seenChoice = null; // whatever the cookie held, even stale: keeps the consent id across revisions
+export let seenChoice = null; // whatever the cookie held, even stale: keeps the consent id across revisions
 const subscribers = [];
 const ranOnThisPage = {}; // categories whose scripts or frames already ran
 

@@ -1,5 +1,5 @@
 /* The first layer: a labelled region with three equal choices, which never takes focus. */
-import { acceptAll, refuseAll } from "./consent.js";
+import { acceptAll, refuseAll, seenChoice } from "./consent.js";
 import { button, element } from "./dom.js";
 import { _ } from "./i18n.js";
 import { languageSwitch } from "./language-switch.js";
@@ -19,6 +19,10 @@ export const showFirstLayer = () => {
       element("h2", { id: "cb-t", text: _("Cookies on {site}") }),
       languageSwitch()
     ]),
+    // Asked again because the policy changed since the visitor's choice: said, with the date
+    // (policy section 10), where the site says when (site.toml's `revised`).
+    SITE.revised && seenChoice && seenChoice.revision < SITE.revision &&
+      element("p", { class: "n", text: _(SITE.revised) }),
     element("p", {}, [
       // TRANSLATORS: body of the first layer; one or two short sentences
       _("We use cookies to remember your preferences, analyse traffic and keep the site secure. You choose which ones we may use.") + " ",

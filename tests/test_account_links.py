@@ -5,6 +5,7 @@ no account identifier in clear in the database."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -13,14 +14,34 @@ import sqlalchemy as sa
 from .server_helpers import DAY, event, post
 
 ACCOUNT = "KP-CLIENT-0042-ama.mensah"
+OWNER, PASSWORD = "dpo@kppay.tg", "correct horse battery staple"
 
 
 @pytest.fixture
 def app(make_app):
+    """The app, no account links, one console owner of KPpay."""
+    from server.console import accounts
+    from server.console.tables import metadata as console
+
     app = make_app()
-    with app.extensions["consent_engine"].begin() as connection:
+    engine = app.extensions["consent_engine"]
+    with engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM account_links"))
+        for table in reversed(console.sorted_tables):
+            connection.execute(table.delete())
+    accounts.add(engine, OWNER, PASSWORD, ["kppay"])
     return app
+
+
+def token(client, path: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def owner(app):
+    client = app.test_client()
+    client.post("/admin/login", data={"email": OWNER, "password": PASSWORD,
+                                      "csrf_token": token(client, "/admin/login")})
+    return client
 
 
 def new_key(app, site="kppay", label="Espace Client") -> str:
@@ -169,3 +190,67 @@ def test_unlinking_an_account_and_erasing_a_consent_forget_their_links(app):
     gone = call(client, "unlink", key, {"account": ACCOUNT})
     assert gone.status_code == 200 and gone.json == {"unlinked": 1}
     assert call(client, "history", key, {"account": ACCOUNT}).json["consent_ids"] == []
+
+
+# --- The console ----------------------------------------------------------------------------
+
+PAGE = "/admin/kppay/accounts"
+
+
+def test_the_console_makes_a_key_shows_it_once_and_revokes_it(app):
+    console = owner(app)
+    made = console.post(f"{PAGE}/keys", data={"label": "Espace Client",
+                                              "csrf_token": token(console, PAGE)},
+                        headers={"Accept-Language": "en"})
+    assert made.status_code == 201 and made.headers["Cache-Control"] == "no-store"
+    key = re.search(r'<code id="new-key">([^<]+)</code>', made.text).group(1)
+    listed = console.get(PAGE, headers={"Accept-Language": "en"}).text
+    assert key not in listed and f"{key[:11]}…" in listed and OWNER in listed
+    client = app.test_client()
+    assert call(client, "history", key, {"account": ACCOUNT}).status_code == 200
+    revoked = console.post(f"{PAGE}/keys/{key[:11]}/revoke",
+                           data={"csrf_token": token(console, PAGE)})
+    assert revoked.status_code == 303
+    assert call(client, "history", key, {"account": ACCOUNT}).status_code == 401
+    empty = console.post(f"{PAGE}/keys", data={"label": " ", "csrf_token": token(console, PAGE)},
+                         headers={"Accept-Language": "en"})
+    assert empty.status_code == 400 and 'id="label-error"' in empty.text
+
+
+def test_the_console_shows_one_accounts_consents_across_devices(app):
+    client, key = app.test_client(), new_key(app)
+    phone, laptop = consent(client), consent(client)
+    for consent_id in (phone, laptop):
+        call(client, "links", key, {"account": ACCOUNT, "consent_id": consent_id})
+    console = owner(app)
+    found = console.post(PAGE, data={"account": ACCOUNT, "csrf_token": token(console, PAGE)},
+                         headers={"Accept-Language": "en"})
+    assert found.status_code == 200 and "2 devices (consent references) linked" in found.text
+    table = re.search(r'<table class="records" id="history">.*?</table>', found.text, re.S)[0]
+    assert table.count("<tr>") == 3 and f"{phone[:8]}…" in table and f"{laptop[:8]}…" in table
+    unknown = console.post(PAGE, data={"account": "nobody", "csrf_token": token(console, PAGE)},
+                           headers={"Accept-Language": "en"})
+    assert 'id="no-links"' in unknown.text
+    assert console.post(PAGE, data={"account": "", "csrf_token": token(console, PAGE)}) \
+        .status_code == 400
+
+
+def test_a_rights_request_shows_every_device_of_the_account(app):
+    client, key = app.test_client(), new_key(app)
+    phone, laptop, stranger = consent(client), consent(client), consent(client)
+    for consent_id in (phone, laptop):
+        call(client, "links", key, {"account": ACCOUNT, "consent_id": consent_id})
+    visitor = app.test_client()
+    sent = visitor.post("/rights/kppay", data={
+        "kind": "access", "email": "ama@example.tg", "consent_id": laptop,
+        "csrf_token": token(visitor, "/rights/kppay")})
+    reference = re.search(r'id="reference">([^<]+)<',
+                          visitor.get(sent.headers["Location"]).text).group(1)
+    page = owner(app).get(f"/admin/kppay/rights/{reference}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and 'id="devices"' in page.text
+    table = re.search(r'<table class="records" id="history">.*?</table>', page.text, re.S)[0]
+    assert f"{phone[:8]}…" in table and f"{laptop[:8]}…" in table
+    assert f"{stranger[:8]}…" not in table
+    # The visitor's reference and the owner's notice wait in the outbox, listed on the page.
+    mail = re.search(r'<ul class="trail" id="mail">.*?</ul>', page.text, re.S)[0]
+    assert "ama@example.tg" in mail and OWNER in mail and "waiting to be sent" in mail

@@ -210,3 +210,31 @@ def test_a_wrong_mail_setting_stops_the_start_with_one_line(make_app, settings, 
         make_app(**settings)
     assert str(raised.value).startswith(message)
     assert "secret" not in str(raised.value)
+
+
+def test_two_senders_at_once_send_each_message_once(make):
+    """Two `send-mail` runs at the same moment (a cron overlap, two machines): each claims
+    rows the other does not take (PostgreSQL: SKIP LOCKED; SQLite: one writer)."""
+    import threading
+
+    from server.rights import sender
+
+    with SmtpServer() as smtp:
+        app = make(smtp.port)
+        references = [file(app) for _ in range(6)]
+        engine = app.extensions["consent_engine"]
+        outcomes, start = [], threading.Barrier(2)
+
+        def run() -> None:
+            start.wait()
+            outcomes.append(sender.send_due(engine, smtp.url, SENDER))
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert sum(o.sent for o in outcomes) == 18 and not any(o.failed for o in outcomes)
+    ids = [m["Message-ID"] for m in smtp.received]
+    assert len(ids) == 18 and len(set(ids)) == 18
+    assert all(sum(r in m["Subject"] for m in smtp.received) == 3 for r in references)

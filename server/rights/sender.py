@@ -122,7 +122,8 @@ def send_due(engine: Engine, url: str, sender: str, now=None) -> Outcome:
         while (row := claim(engine, clock())) is not None:
             try:
                 client = client or connect(url)
-                client.send_message(message(row, sender))
+                # The envelope names the one recipient: never what a header may parse into.
+                client.send_message(message(row, sender), sender, [row["recipient"]])
             except (smtplib.SMTPException, OSError) as error:
                 given_up = _refused_for_good(error) or row["attempts"] >= MAX_ATTEMPTS
                 _settle(engine, row, {"last_error": _describe(error),

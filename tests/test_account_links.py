@@ -254,3 +254,26 @@ def test_a_rights_request_shows_every_device_of_the_account(app):
     # The visitor's reference and the owner's notice wait in the outbox, listed on the page.
     mail = re.search(r'<ul class="trail" id="mail">.*?</ul>', page.text, re.S)[0]
     assert "ama@example.tg" in mail and OWNER in mail and "waiting to be sent" in mail
+
+
+def test_the_retention_purge_forgets_the_links_of_purged_consents(app):
+    """Links older than the retention period whose consent has no event left go with the
+    purge; a link whose consent still has events, or a young one, stays."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.account_links.tables import account_links
+
+    client, key = app.test_client(), new_key(app)
+    purged, kept, young = uuid.uuid4().hex, consent(client), uuid.uuid4().hex
+    for consent_id in (purged, kept, young):
+        call(client, "links", key, {"account": ACCOUNT, "consent_id": consent_id})
+    engine = app.extensions["consent_engine"]
+    long_ago = datetime.now(UTC) - timedelta(days=8 * 366)
+    with engine.begin() as connection:
+        connection.execute(account_links.update().where(
+            account_links.c.consent_id.in_([purged, kept])).values(linked_at=long_ago))
+    result = app.test_cli_runner().invoke(args=["consents", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "site kppay: forgot 1 account links of purged consents" in result.output
+    assert call(client, "history", key, {"account": ACCOUNT}).json["consent_ids"] == [
+        kept, young]

@@ -84,3 +84,18 @@ def unlink_consent(connection, consent_id: str) -> int:
     """In an erasure's transaction: an erased consent id is linked to no account any more."""
     return connection.execute(account_links.delete().where(
         account_links.c.consent_id == consent_id)).rowcount
+
+
+def forget_expired(engine: Engine, site: str | None, others: list[str], cutoff: datetime) -> int:
+    """Retention: links made before `cutoff` whose consent id has no event left at the site
+    (its events were purged) go too; a link made before its first event arrives is younger,
+    so it stays. `site`/`others` as for the events' purge (one site, or every other)."""
+    if site is not None:
+        where = account_links.c.site == site
+    else:
+        where = account_links.c.site.not_in(others) if others else sa.true()
+    backed = sa.exists().where(events.c.consent_id == account_links.c.consent_id,
+                               events.c.site == account_links.c.site)
+    with engine.begin() as connection:
+        return connection.execute(account_links.delete().where(
+            where, account_links.c.linked_at < cutoff, ~backed)).rowcount

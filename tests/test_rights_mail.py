@@ -238,3 +238,26 @@ def test_two_senders_at_once_send_each_message_once(make):
     ids = [m["Message-ID"] for m in smtp.received]
     assert len(ids) == 18 and len(set(ids)) == 18
     assert all(sum(r in m["Subject"] for m in smtp.received) == 3 for r in references)
+
+
+def test_the_health_page_says_when_mail_waits_too_long(make):
+    from server.rights.tables import outbox
+
+    app = make(free_port())
+    owner = app.test_client()
+    owner.post("/admin/login", data={"email": OWNERS[0], "password": PASSWORD,
+                                     "csrf_token": token(owner, "/admin/login")})
+
+    def status() -> str:
+        page = owner.get("/admin/kppay/health", headers={"Accept-Language": "en"}).text
+        return re.sub(r"<[^>]+>|\s+", " ", re.search(r'id="mail-status">(.*?)</dd>', page,
+                                                     re.S).group(1)).strip()
+
+    assert status() == "✓ nothing waiting"
+    file(app)
+    send(app)  # the relay is down
+    assert status() == "3 e-mail being sent"
+    with app.extensions["consent_engine"].begin() as connection:
+        connection.execute(outbox.update().values(
+            created_at=datetime.now(UTC) - timedelta(minutes=20)))
+    assert status().startswith("✗ 3 e-mail waiting since") and "rights send-mail" in status()

@@ -14,7 +14,7 @@ from ..console.tables import owner_sites, owners
 from ..sites import registry
 from . import mail
 from .requests import Request, open_due_before
-from .tables import outbox
+from .tables import outbox, requests
 
 # Owners are reminded of an open request this long before it is due (issue 12).
 REMIND_BEFORE = timedelta(days=7)
@@ -76,3 +76,18 @@ def for_request(engine: Engine, request_id: int) -> list[dict]:
              .where(outbox.c.request_id == request_id).order_by(outbox.c.id))
     with engine.connect() as connection:
         return [dict(r) for r in connection.execute(query).mappings()]
+
+
+def backlog(engine: Engine, site: str, max_attempts: int) -> tuple[int, datetime | None, int]:
+    """The site's e-mail not sent yet: (waiting, since when the oldest waits, given up)."""
+    pending = sa.and_(outbox.c.sent_at.is_(None), requests.c.site == site)
+    waiting = sa.and_(pending, outbox.c.attempts < max_attempts)
+    query = (sa.select(sa.func.count().filter(waiting), sa.func.min(outbox.c.created_at)
+                       .filter(waiting), sa.func.count().filter(~waiting))
+             .select_from(outbox.join(requests, requests.c.id == outbox.c.request_id))
+             .where(pending))
+    with engine.connect() as connection:
+        count, oldest, given_up = connection.execute(query).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)  # SQLite: stored as UTC
+    return count, oldest, given_up

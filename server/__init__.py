@@ -59,13 +59,17 @@ def _configure(app: Flask) -> None:
         secrets_file,
         sites,
     )
+    from .account_links import api as account_links
+    from .account_links import cli as account_keys
     from .rights import views as rights
 
     secret = app.config["CONSENT_SECRET"] or secrets_file.load_or_create(app.instance_path)
     app.extensions["consent_keys"] = {"ip": secrets_file.derive(secret, "ip-pseudonym"),
                                       "receipt": secrets_file.derive(secret, "receipt"),
                                       "erased": secrets_file.derive(secret, "erased-event"),
-                                      "console": secrets_file.derive(secret, "console-session")}
+                                      "console": secrets_file.derive(secret, "console-session"),
+                                      "api-key": secrets_file.derive(secret, "api-key"),
+                                      "account": secrets_file.derive(secret, "account-id")}
     app.extensions["consent_limiter"] = ratelimit.make_limiter(app.config)
     app.extensions["consent_sites"] = sites.Registry(app.config)
     proxies = app.config["CONSENT_PROXIES"]
@@ -88,3 +92,5 @@ def _configure(app: Flask) -> None:
     app.register_blueprint(openapi.bp)
     console.init_app(app)
     rights.init_app(app)
+    account_links.init_app(app)
+    account_keys.init_app(app)

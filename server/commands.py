@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import store
+from .account_links import links
 from .db import get_engine
 from .formats import categories_of, csv_lines, jsonl_lines
 from .sites import registry
@@ -66,6 +67,8 @@ def purge(batch_size: int, now_text: str | None, dry_run: bool) -> None:
         if dry_run or not expected:
             click.echo(f"{label}: {expected} events older than {store.iso(limit)} "
                        f"({_period(period)}){' would be deleted' if dry_run else ''}")
+            if not dry_run:
+                _forget_links(engine, label, site, others, limit)
             continue
         done = 0
         with click.progressbar(length=expected, label=f"{label}: purging", file=sys.stderr,
@@ -76,6 +79,7 @@ def purge(batch_size: int, now_text: str | None, dry_run: bool) -> None:
         click.echo(f"{label}: deleted {done} events older than {store.iso(limit)} "
                    f"({_period(period)})")
         total += done
+        _forget_links(engine, label, site, others, limit)
     if not dry_run:
         click.echo(f"purged {total} events in total")
 
@@ -108,6 +112,13 @@ def export(start: str, end: str | None, site: str | None, fmt: str, output) -> N
     if fmt == "csv":
         count -= 1
     click.echo(f"exported {count} events", err=True)
+
+
+def _forget_links(engine, label: str, site: str | None, others: list[str], limit) -> None:
+    """Account links of consent ids whose events are all gone go with them (retention)."""
+    forgotten = links.forget_expired(engine, site, others, limit)
+    if forgotten:
+        click.echo(f"{label}: forgot {forgotten} account links of purged consents")
 
 
 # PostgreSQL: months of partitions kept ready ahead of now (the migration creates as many).

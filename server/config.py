@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -60,6 +60,44 @@ def secret(value, name: str) -> bytes | None:
         raise ConfigError(f"{name}: expected at least 32 hexadecimal digits "
                           "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
     return raw
+
+
+# How each scheme of CONSENT_SMTP_URL talks to the server, and its usual port.
+SMTP_SCHEMES = (("smtp", "plain", 25), ("smtp+starttls", "starttls", 587), ("smtps", "tls", 465))
+
+
+def smtp_parts(value: str) -> tuple[str, str, int, str | None, str | None]:
+    """`smtp+starttls://user:password@host:587` -> (mode, host, port, user, password)."""
+    parts = urlsplit(value)
+    found = [(mode, port) for scheme, mode, port in SMTP_SCHEMES if scheme == parts.scheme]
+    if not found or not parts.hostname:
+        raise ValueError("not an SMTP URL")
+    (mode, port), = found
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password else None
+    return mode, parts.hostname, parts.port or port, user, password
+
+
+def smtp_url(value, name: str) -> str | None:
+    if not value:
+        return None
+    try:
+        smtp_parts(value)
+    except ValueError:
+        # Never echo the value: it may hold the relay's password.
+        raise ConfigError(f"{name}: expected smtp://host[:port] (a local relay), "
+                          "smtp+starttls://user:password@host[:587] or "
+                          "smtps://user:password@host[:465]") from None
+    return value
+
+
+def mail_address(value, name: str) -> str | None:
+    if not value:
+        return None
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", str(value)):
+        raise ConfigError(f"{name}={value!r}: expected an e-mail address such as "
+                          "rights@kppay.tg")
+    return str(value)
 
 
 def rate_limit(value, name: str) -> tuple[int, int]:
@@ -201,6 +239,14 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     # Seconds a batch's leader waits for more consents before writing (group commit). Under
     # load batches form by themselves while the previous one commits: none by default.
     "CONSENT_BATCH_WINDOW": ("0", seconds(0, 0.05)),
+    # The relay the rights e-mail leaves through (`flask --app server rights send-mail`).
+    # None: e-mail waits in the outbox until it is set; nothing is lost.
+    "CONSENT_SMTP_URL": (None, smtp_url),
+    # The sender of that e-mail; required with CONSENT_SMTP_URL.
+    "CONSENT_MAIL_FROM": (None, mail_address),
+    # Calls of the account-link API per site's back end (pseudonymised network) per window:
+    # one per customer login, with room for a busy site's peak.
+    "CONSENT_ACCOUNTS_RATE_LIMIT": ("1200/60", rate_limit),
 }
 # Per-site settings (CONSENT_ORIGINS_KPPAY=…): the site's value, else the general one.
 PER_SITE: dict[str, Callable] = {
@@ -225,6 +271,9 @@ def load(source: Mapping, dist_dir: str, translations_dir: str) -> dict:
     found["DATABASE_URL"] = found["DATABASE_URL"] or f"sqlite:///{instance / 'consents.sqlite3'}"
     for name, (_default, check) in SETTINGS.items():
         found[name] = check(found[name], name)
+    if found["CONSENT_SMTP_URL"] and not found["CONSENT_MAIL_FROM"]:
+        raise ConfigError("CONSENT_MAIL_FROM: required with CONSENT_SMTP_URL (the address "
+                          "the rights e-mail is sent from)")
     if found["CONSENT_AUTO_MIGRATE"] is None:
         found["CONSENT_AUTO_MIGRATE"] = found["DATABASE_URL"].startswith("sqlite")
     for name, value in source.items():

@@ -8,11 +8,15 @@ from consent_ids import HEX32 as HEX32_PATTERN
 from site_names import SITE_ID_MAX_LENGTH, SITE_ID_PATTERN
 
 from . import contract
+from .account_links.links import ACCOUNT_MAX
 from .sites import registry
 
 bp = Blueprint("openapi", __name__)
 
 HEX32 = {"type": "string", "pattern": HEX32_PATTERN}
+
+ACCOUNT_ID = {"type": "string", "minLength": 1, "maxLength": ACCOUNT_MAX,
+              "description": "The site's own customer identifier; stored only as a keyed hash."}
 
 SCHEMAS = {
     "Error": contract.ERROR,
@@ -27,6 +31,34 @@ SCHEMAS = {
     "Erased": {
         "type": "object", "additionalProperties": False, "required": ["consent_id", "deleted"],
         "properties": {"consent_id": HEX32, "deleted": {"type": "integer", "minimum": 1}},
+    },
+    "AccountLink": {
+        "type": "object", "required": ["account", "consent_id"],
+        "properties": {"account": ACCOUNT_ID,
+                       "consent_id": HEX32},
+    },
+    "Account": {
+        "type": "object", "required": ["account"],
+        "properties": {"account": ACCOUNT_ID},
+    },
+    "AccountExport": {
+        "type": "object", "required": ["account"],
+        "properties": {"account": ACCOUNT_ID,
+                       "format": {"enum": ["json", "csv"], "default": "json"}},
+    },
+    "Linked": {
+        "type": "object", "additionalProperties": False, "required": ["consent_id", "linked"],
+        "properties": {"consent_id": HEX32, "linked": {"const": True}},
+    },
+    "AccountHistory": {
+        "type": "object", "additionalProperties": False, "required": ["consent_ids", "events"],
+        "properties": {"consent_ids": {"type": "array", "items": HEX32},
+                       "events": {"type": "array",
+                                  "items": {"$ref": "#/components/schemas/StoredEvent"}}},
+    },
+    "Unlinked": {
+        "type": "object", "additionalProperties": False, "required": ["unlinked"],
+        "properties": {"unlinked": {"type": "integer", "minimum": 0}},
     },
     "Health": {
         "type": "object", "additionalProperties": False, "required": ["status", "database"],
@@ -52,7 +84,8 @@ def consent_event(sites) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    why = {400: "Bad request: the field is named.", 403: "Forbidden; the error says why.",
+    why = {400: "Bad request: the field is named.",
+           401: "No API key, or an unknown or revoked one.", 403: "Forbidden; the error says why.",
            404: "Not found.", 408: "The body did not arrive in time.",
            409: "The event id was used for a different event.",
            410: "The event was erased at the visitor's request; not recorded again.",
@@ -65,9 +98,40 @@ def _errors(*codes: int) -> dict:
         if code in (429, 503):
             headers = {"Retry-After": {"description": "Seconds to wait.",
                                        "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+        if code == 401:
+            headers = {"WWW-Authenticate": {"description": "The Bearer scheme.",
+                                            "schema": {"type": "string",
+                                                       "pattern": "^Bearer "}}}
         out[str(code)] = _json("Error", why[code], headers)
     return out
 
+
+def _account_call(summary: str, body: str, answers: dict, codes=(400, 401, 413, 415, 429,
+                                                                  503)) -> dict:
+    """One call of the account-link API: a site API key, a JSON body, never a cookie."""
+    return {"post": {
+        "summary": summary, "security": [{"siteApiKey": []}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{body}"}}}},
+        "responses": {**answers, **_errors(*codes)}}}
+
+
+ACCOUNT_PATHS = {
+    "/api/v1/accounts/links": _account_call(
+        "Link a browser's consent id to a customer account (the site's back end, at login).",
+        "AccountLink", {"201": _json("Linked", "Linked now."),
+                        "200": _json("Linked", "Already linked.")}),
+    "/api/v1/accounts/history": _account_call(
+        "Every consent of the account at the key's site, across its devices.",
+        "AccountExport", {"200": {"description": "The account's consent ids and events.",
+                                  "content": {
+                                      "application/json": {"schema": {
+                                          "$ref": "#/components/schemas/AccountHistory"}},
+                                      "text/csv": {"schema": {"type": "string"}}}}}),
+    "/api/v1/accounts/unlink": _account_call(
+        "Forget every link of the account (it was closed); the consent records stay.",
+        "Account", {"200": _json("Unlinked", "How many links were forgotten.")}),
+}
 
 PREFLIGHT = {
     "summary": "CORS preflight; allowed for the origins configured for any site.",
@@ -124,6 +188,7 @@ def document(path: str, sites) -> dict:
                 "options": {**PREFLIGHT, "responses": {**PREFLIGHT["responses"],
                                                        **_errors(400)}},
             },
+            **ACCOUNT_PATHS,
             "/healthz": {"get": {"summary": "The app and its database answer.",
                                  "responses": {"200": _json("Health", "Healthy."),
                                                **_errors(503)}}},
@@ -150,7 +215,13 @@ def document(path: str, sites) -> dict:
                 },
             },
         },
-        "components": {"schemas": {**SCHEMAS, "ConsentEvent": consent_event(sites)}},
+        "components": {
+            "schemas": {**SCHEMAS, "ConsentEvent": consent_event(sites)},
+            "securitySchemes": {"siteApiKey": {
+                "type": "http", "scheme": "bearer",
+                "description": "A site's API key (`flask --app server api-keys create`, or "
+                               "the console); each key reads and writes its own site's "
+                               "links only."}}},
     }
 
 

@@ -32,3 +32,9 @@ def network(address: str) -> bytes:
 def pseudonymise(address: str, key: bytes) -> str:
     """32 hex digits; the same network with the same key always gives the same value."""
     return hmac.new(key, network(address), hashlib.sha256).hexdigest()[:32]
+
+
+def keyed_hash(value: str, key: bytes) -> str:
+    """64 hex digits: how secrets and identifiers are stored (API keys, customer accounts),
+    so that the database alone gives none of them back."""
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 
+from .account_links.links import unlink_consent
 from .contract import FIELDS, SAME_EVENT, iso, receipt  # noqa: F401 - iso and receipt re-exported
 from .tables import erased_events, event_ids, events
 
@@ -261,6 +262,8 @@ def erase_in(connection, consent_id: str, erased_key: bytes) -> int:
     # none left, instead of both remembering the same ids (a key conflict).
     ids = connection.execute(events.delete().where(events.c.consent_id == consent_id)
                              .returning(events.c.event_id)).scalars().all()
+    # An erased consent id is no one's any more: its account links go with its records.
+    unlink_consent(connection, consent_id)
     if ids:
         now = datetime.now(UTC)
         connection.execute(erased_events.insert(), [

@@ -19,7 +19,7 @@ from .server_helpers import CATEGORIES, event, post, write_rows
 PASSWORD = "correct horse battery staple"
 EMAIL = "dpo@kppay.tg"
 SITE_PAGES = ("/", "/records", "/records?consent_id=" + "a" * 32,
-              "/records/export?from=2026-01-01&to=2026-01-02", "/install", "/health")
+              "/records/export?from=2026-01-01&to=2026-01-02", "/install", "/health", "/accounts")
 
 
 @pytest.fixture(scope="module")

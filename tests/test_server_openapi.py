@@ -129,3 +129,23 @@ def test_health_openapi_and_bundle_responses_match(client, doc):
     conforms(doc, "/c/{site}/{file}", "get", client.get(
         "/c/kppay/consent.js", headers={"If-None-Match": script.headers["ETag"]}))
     conforms(doc, "/c/{site}/{file}", "get", client.get("/c/kppay/../pyproject.toml"))
+
+
+def test_account_link_responses_match(app, client, doc):
+    made = app.test_cli_runner().invoke(args=["api-keys", "create", "--site", "kppay",
+                                              "--label", "Espace Client"])
+    auth = {"Authorization": f"Bearer {made.stdout.strip()}"}
+    body = event()
+    post(client, body)
+    link = {"account": "C-1", "consent_id": body["consent_id"]}
+    for path, sent in (("links", link), ("links", link), ("links", {"account": "C-1"}),
+                       ("history", {"account": "C-1"}),
+                       ("history", {"account": "C-1", "format": "csv"}),
+                       ("unlink", {"account": "C-1"})):
+        template = f"/api/v1/accounts/{path}"
+        conforms(doc, template, "post", client.post(template, json=sent, headers=auth))
+        conforms(doc, template, "post", client.post(template, json=sent))  # 401
+    template = "/api/v1/accounts/links"
+    conforms(doc, template, "post", client.post(template, data="x", headers=auth))  # 415
+    conforms(doc, template, "post", client.post(template, json={"a": "x" * 5000},
+                                                headers=auth))  # 413

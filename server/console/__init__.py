@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 
 from . import (
+    account_pages,  # noqa: F401 - its routes join the console's blueprint
     accounts,
     cli,
     i18n,

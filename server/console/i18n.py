@@ -62,6 +62,12 @@ def _translations() -> NullTranslations:
     return found
 
 
+def catalog(lang: str) -> NullTranslations:
+    """One language's texts outside a request (e-mail written by a command, in the language
+    of the request it is about)."""
+    return current_app.extensions.get("console_catalogs", {}).get(lang, NullTranslations())
+
+
 def gettext(message: str, **variables) -> str:
     text = _translations().gettext(message)
     return text % variables if variables else text

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 
 from .. import store
+from ..account_links import links
 from ..db import get_engine
-from ..rights import requests
+from ..rights import outbox, requests
 from ..rights.form import kind_names
+from ..rights.sender import MAX_ATTEMPTS
 from ..sites import keeping_site
 from .i18n import gettext, ngettext
 from .views import _site, bp, login_required
@@ -51,10 +53,12 @@ def _request(site, reference: str) -> requests.Request:
 def _page(site, found: requests.Request, error: str | None = None, field: str | None = None,
           status: int = 200):
     engine = get_engine()
-    history = ([r for r in store.history(engine, found.consent_id) if r["site"] == site.id]
-               if found.consent_id else [])
+    # The consent id given, and those of the same customer account on other devices.
+    devices = links.same_account(engine, site.id, found.consent_id) if found.consent_id else []
     return render_template("console/rights_request.html", site=site, found=found,
-                           history=history, trail=requests.steps(engine, found.id),
+                           history=links.history(engine, site.id, devices), devices=devices,
+                           mail=outbox.for_request(engine, found.id),
+                           max_attempts=MAX_ATTEMPTS, trail=requests.steps(engine, found.id),
                            now=datetime.now(UTC), kinds=kind_names(), left=days_left_text,
                            error=error, field=field, note=request.form.get("text", "")), status
 

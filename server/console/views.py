@@ -34,6 +34,8 @@ from ..db import get_engine
 from ..formats import csv_lines, jsonl_lines
 from ..html_pages import guard
 from ..pseudonym import pseudonymise
+from ..rights import outbox
+from ..rights.sender import MAX_ATTEMPTS
 from ..sites import registry
 from ..tables import ACTIONS, events
 from . import accounts, charts, refusals, rollup
@@ -48,6 +50,8 @@ ABSOLUTE = timedelta(hours=12)
 DEFAULT_DAYS = 30
 MAX_DAYS = 731
 RECORDS_SHOWN = 100
+# Rights e-mail waiting longer than this means the sender is not running or the relay is down.
+MAIL_LATE = timedelta(minutes=15)
 ACTION_COLOURS = dict(zip(ACTIONS, charts.PALETTE[2:3] + charts.PALETTE[1:2]
                           + charts.PALETTE[0:1] + charts.PALETTE[3:4], strict=True))
 
@@ -405,7 +409,10 @@ def health(site_id: str):
     now = datetime.now(UTC)
     refused = refusals.recent(get_engine(), site.id, now) if database else []
     variable = f"CONSENT_ORIGINS_{env_suffix(site.id)}"
+    mail = outbox.backlog(get_engine(), site.id, MAX_ATTEMPTS) if database else None
     return render_template("console/health.html", site=site, database=database,
+                           mail=mail, mail_late=MAIL_LATE,
+                           mail_configured=bool(current_app.config["CONSENT_SMTP_URL"]),
                            seconds=seconds, redis=_redis_status(), rolled=rolled, now=now,
                            lag=(now - rolled) if rolled else None, refused=refused,
                            variable=variable, origins=site.origins)

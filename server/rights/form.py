@@ -18,14 +18,15 @@ MESSAGE_MAX = 4000
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def kind_names() -> dict[str, str]:
-    """The six rights of the policy's section 7, as the visitor reads them."""
-    return {"access": gettext("Access to my data"),
-            "rectification": gettext("Rectification of my data"),
-            "objection": gettext("Objection to their use"),
-            "erasure": gettext("Erasure of my data"),
-            "restriction": gettext("Restriction of their use"),
-            "portability": gettext("Portability (a copy to take elsewhere)")}
+def kind_names(_=gettext) -> dict[str, str]:
+    """The six rights of the policy's section 7, as the visitor reads them (`_`: another
+    language's gettext, for e-mail written outside a request)."""
+    return {"access": _("Access to my data"),
+            "rectification": _("Rectification of my data"),
+            "objection": _("Objection to their use"),
+            "erasure": _("Erasure of my data"),
+            "restriction": _("Restriction of their use"),
+            "portability": _("Portability (a copy to take elsewhere)")}
 
 
 @dataclass

@@ -64,8 +64,10 @@ def _request(row) -> Request:
 
 
 def file(engine: Engine, site: str, days: int, kind: str, consent_id: str | None, email: str,
-         message: str, language: str, now: datetime | None = None) -> Request:
-    """Store a visitor's request, due `days` after now, with its `received` step."""
+         message: str, language: str, now: datetime | None = None,
+         announce=None) -> Request:
+    """Store a visitor's request, due `days` after now, with its `received` step;
+    `announce(connection, request)` writes in the same transaction (its e-mail)."""
     received = now or datetime.now(UTC)
     values = {"reference": new_reference(), "site": site, "kind": kind,
               "consent_id": consent_id, "email": email, "message": message,
@@ -76,7 +78,10 @@ def file(engine: Engine, site: str, days: int, kind: str, consent_id: str | None
                                         .returning(requests.c.id)).scalar_one()
         connection.execute(trail.insert().values(request_id=request_id, step="received",
                                                  at=received))
-    return Request(id=request_id, answer=None, **values)
+        made = Request(id=request_id, answer=None, **values)
+        if announce is not None:
+            announce(connection, made)
+    return made
 
 
 def open_requests(engine: Engine, site: str) -> list[Request]:
@@ -86,6 +91,18 @@ def open_requests(engine: Engine, site: str) -> list[Request]:
     with engine.connect() as connection:
         found = [_request(r) for r in connection.execute(query).mappings()]
     return [r for r in found if r.answer is None]
+
+
+def open_due_before(engine: Engine, moment: datetime, excluding) -> list[Request]:
+    """Every site's unanswered requests due before `moment`, but those whose id `excluding`
+    (a select of request ids) returns."""
+    answered = sa.exists().where(trail.c.request_id == requests.c.id,
+                                 trail.c.step.in_(CLOSING))
+    query = (sa.select(*requests.c, sa.null().label("answer"))
+             .where(requests.c.due_at < moment, ~answered, requests.c.id.not_in(excluding))
+             .order_by(requests.c.due_at, requests.c.id))
+    with engine.connect() as connection:
+        return [_request(r) for r in connection.execute(query).mappings()]
 
 
 def get(engine: Engine, site: str, reference: str) -> Request | None:

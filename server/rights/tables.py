@@ -56,3 +56,38 @@ trail = sa.Table(
 _ANSWER = trail.c.step.in_(CLOSING)
 sa.Index("ux_rights_trail_answer", trail.c.request_id, unique=True, sqlite_where=_ANSWER,
          postgresql_where=_ANSWER)
+
+# Why an e-mail about a request is sent: the visitor's reference, the owner told of a new
+# request, the owner reminded of one due within days (rights/outbox.py).
+PURPOSES = ("reference", "new", "due")
+
+# The e-mail about rights requests, written in the transaction of what it announces and sent
+# by `flask --app server rights send-mail`: a relay that is down delays it, loses none. Rows
+# stay once sent: they show who was told what, and when.
+outbox = sa.Table(
+    "rights_mail_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.Integer, sa.ForeignKey("rights_requests.id"), nullable=False),
+    sa.Column("purpose", sa.String(16), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    # The message as it was written (in the request's language): what was sent is what is kept.
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    # A sender's claim: until then no other sender takes the row (a crashed sender's claim
+    # runs out, and the row is taken again).
+    sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # The last failure's kind and SMTP code, never the server's text (it may quote addresses).
+    sa.Column("last_error", sa.String(255), nullable=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint(f"purpose IN {PURPOSES!r}", name="ck_rights_mail_outbox_purpose"),
+    # Each message once per request and recipient: a reminder recorded is never sent twice,
+    # even by two senders at the same moment.
+    sa.UniqueConstraint("request_id", "purpose", "recipient", name="uq_rights_mail_outbox_once"),
+)
+_PENDING = outbox.c.sent_at.is_(None)
+sa.Index("ix_rights_mail_outbox_pending", outbox.c.next_attempt_at, sqlite_where=_PENDING,
+         postgresql_where=_PENDING)

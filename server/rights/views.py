@@ -28,7 +28,7 @@ from ..db import get_engine
 from ..html_pages import guard
 from ..pseudonym import pseudonymise
 from ..sites import registry
-from . import form, requests
+from . import cli, form, outbox, requests
 
 bp = Blueprint("rights", __name__, template_folder="templates", url_prefix="/rights")
 
@@ -40,6 +40,7 @@ def init_app(app) -> None:
     app.extensions["rights_limiter"] = ratelimit.make_limiter(
         app.config, "CONSENT_RIGHTS_RATE_LIMIT", "consent:rights:")
     app.register_blueprint(bp)
+    cli.init_app(app)
 
 
 guard(bp, lambda: gettext("This form has expired or was not sent from this page. "
@@ -113,7 +114,7 @@ def page(site_id: str):
         return render_template("rights/form.html", site=site, filed=filed), 400
     made = requests.file(get_engine(), site.id, site.manifest["rights_response_days"],
                          filed.kind, filed.consent_id or None, filed.email, filed.message,
-                         language())
+                         language(), announce=outbox.announce_new)
     current_app.logger.info("rights: %s request %s filed for site %s", made.kind,
                             made.reference, site.id)
     session["filed"] = {"site": site.id, "reference": made.reference,

@@ -60,12 +60,15 @@ def _configure(app: Flask) -> None:
         sites,
     )
     from .rights import views as rights
+    from .webhooks import cli as webhooks
 
     secret = app.config["CONSENT_SECRET"] or secrets_file.load_or_create(app.instance_path)
     app.extensions["consent_keys"] = {"ip": secrets_file.derive(secret, "ip-pseudonym"),
                                       "receipt": secrets_file.derive(secret, "receipt"),
                                       "erased": secrets_file.derive(secret, "erased-event"),
-                                      "console": secrets_file.derive(secret, "console-session")}
+                                      "console": secrets_file.derive(secret, "console-session"),
+                                      # Seals the webhook endpoints' secrets (AES-256-GCM).
+                                      "webhook": secrets_file.derive(secret, "webhook-secrets")}
     app.extensions["consent_limiter"] = ratelimit.make_limiter(app.config)
     app.extensions["consent_sites"] = sites.Registry(app.config)
     proxies = app.config["CONSENT_PROXIES"]
@@ -76,6 +79,7 @@ def _configure(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app)
     commands.init_app(app)
+    webhooks.init_app(app)
     try:
         migrate.auto_upgrade(app)
     except Exception as exc:  # noqa: BLE001 - any failure here must be one readable line

@@ -288,3 +288,35 @@ def test_deliver_once_from_the_cli(make, receiver):
     assert result.exit_code == 0, result.output
     assert "1 delivered" in result.output
     assert len(receiver.received) == 1 and receiver.received[0].verified
+
+
+def test_the_readmes_recipe_verifies_a_message_of_ours():
+    """The partner's code as the README shows it, run against our signing."""
+    from server.contract import iso
+    from server.webhooks import outbox
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    recipe = readme.split("**The partner's recipe**", 1)[1]
+    code = re.search(r"```python\n(.*?)```", recipe, re.S).group(1)
+    secret = vault.new_secret()
+    done, stopped = set(), []
+    scope = {"__name__": __name__, "already_done": lambda i: i in done or done.add(i),
+             "stop_using": stopped.append}
+    exec(code.replace('"whsec_..."', repr(secret)), scope)  # noqa: S102 - the README's own code
+    row = {**event(action="withdraw"), "server_time": datetime.now(UTC), "client_time": None,
+           "receipt": "0" * 64}
+    body = outbox.payload(row)
+    headers = signing.headers(secret, outbox.message_id(row["event_id"]), datetime.now(UTC),
+                              body, 1)
+    client = scope["app"].test_client()
+    assert client.post("/hooks/consents", data=body, headers=headers).status_code == 204
+    assert stopped == [row["consent_id"]]
+    assert client.post("/hooks/consents", data=body, headers=headers).status_code == 204
+    assert stopped == [row["consent_id"]]  # the retry is recognised
+    forged = {**headers, "webhook-signature": signing.headers(
+        vault.new_secret(), headers["webhook-id"], datetime.now(UTC), body, 1)[
+            "webhook-signature"]}
+    assert client.post("/hooks/consents", data=body, headers=forged).status_code == 401
+    assert iso(row["server_time"]) in body

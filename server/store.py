@@ -294,10 +294,12 @@ def erase_in(connection, consent_id: str, erased_key: bytes) -> int:
 
 
 def _forget(connection, ids: list[str]) -> None:
-    """Delete these ids from event_ids (their events were deleted in this transaction)."""
+    """Delete these ids from event_ids, and their webhook messages (their events were deleted
+    in this transaction)."""
     for start in range(0, len(ids), 1000):
-        connection.execute(event_ids.delete().where(
-            event_ids.c.event_id.in_(ids[start:start + 1000])))
+        chunk = ids[start:start + 1000]
+        connection.execute(event_ids.delete().where(event_ids.c.event_id.in_(chunk)))
+        outbox.forget(connection, chunk)
 
 
 def _expired(site: str | None, others: list[str], cutoff: datetime):
@@ -393,5 +395,8 @@ def drop_month(engine: Engine, name: str) -> int:
         held = connection.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar_one()
         connection.execute(sa.text(f'DELETE FROM consent_event_ids i USING "{name}" p '
                                    "WHERE i.event_id = p.event_id"))
+        # Their webhook messages too; the attempts follow by ON DELETE CASCADE.
+        connection.execute(sa.text(f'DELETE FROM webhook_messages m USING "{name}" p '
+                                   "WHERE m.event_id = p.event_id"))
         connection.execute(sa.text(f'DROP TABLE "{name}"'))
     return held

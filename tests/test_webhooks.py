@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -320,3 +320,36 @@ def test_the_readmes_recipe_verifies_a_message_of_ours():
             "webhook-signature"]}
     assert client.post("/hooks/consents", data=body, headers=forged).status_code == 401
     assert iso(row["server_time"]) in body
+
+
+def test_an_erased_consent_takes_its_queued_messages_with_it(make, receiver):
+    app = make()
+    register(app, receiver)
+    client = app.test_client()
+    kept, erased = event(), event()
+    for body in (kept, erased):
+        assert post(client, body).status_code == 201
+    deliver_until(app, lambda: len(receiver.received) == 2)
+    assert post(client, event(consent_id=erased["consent_id"])).status_code == 201
+    assert client.delete(f"/api/v1/consents/{erased['consent_id']}").status_code == 200
+    assert [m["event_id"] for m in queued(app)] == [kept["event_id"]]
+    assert {a["message_id"] for a in tried(app)} == {queued(app)[0]["id"]}
+
+
+@pytest.mark.parametrize("days", [2, 70])
+def test_purged_events_take_their_messages_with_them(make, receiver, days, db_kind):
+    """Purged row by row (2 days on), or, on PostgreSQL, with their whole month's partition
+    (70 days on)."""
+    app = make(CONSENT_RETENTION="1d")
+    register(app, receiver)
+    assert post(app.test_client(), event()).status_code == 201
+    runner = app.test_cli_runner()
+    now = datetime.now(UTC).isoformat()
+    assert runner.invoke(args=["consents", "purge", "--now", now]).exit_code == 0
+    assert len(queued(app)) == 1
+    deliver_until(app, lambda: len(tried(app)) == 1)
+    future = (datetime.now(UTC) + timedelta(days=days)).isoformat()
+    result = runner.invoke(args=["consents", "purge", "--now", future])
+    assert result.exit_code == 0, result.output
+    assert ("dropped the month" in result.output) == (db_kind == "postgresql" and days == 70)
+    assert queued(app) == [] and tried(app) == []

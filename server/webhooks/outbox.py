@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..contract import WEBHOOK, iso
-from .tables import endpoints, messages
+from .tables import attempts, endpoints, messages
 
 # How long a process trusts its list of the sites that have endpoints. An endpoint added or
 # removed by another process (the CLI, another worker) is seen within this time; by this
@@ -101,3 +101,12 @@ def postgresql_cte(batch: str, stored: str) -> str:
             f"FROM {batch} b JOIN {stored} s ON s.event_id = b.event_id "
             "JOIN webhook_endpoints e ON e.site = b.site WHERE b.hook IS NOT NULL "
             "ORDER BY b.seq, e.id)")
+
+
+def forget(connection, event_ids: list[str]) -> None:
+    """In the caller's transaction: the messages of these events, delivered or not, and their
+    attempts. Their events were erased at the visitor's request or purged (retention): the
+    copies in the outbox go with them."""
+    doomed = sa.select(messages.c.id).where(messages.c.event_id.in_(event_ids))
+    connection.execute(attempts.delete().where(attempts.c.message_id.in_(doomed)))
+    connection.execute(messages.delete().where(messages.c.event_id.in_(event_ids)))

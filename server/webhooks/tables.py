@@ -50,6 +50,8 @@ messages = sa.Table(
     sa.Index("ix_webhook_messages_pending", "endpoint_id", "consent_id", "id",
              sqlite_where=sa.text("state = 'pending'"),
              postgresql_where=sa.text("state = 'pending'")),
+    # An event erased or purged takes its messages with it (outbox.forget).
+    sa.Index("ix_webhook_messages_event", "event_id"),
     sa.Index("ix_webhook_messages_due", "next_at",
              sqlite_where=sa.text("state = 'pending'"),
              postgresql_where=sa.text("state = 'pending'")),

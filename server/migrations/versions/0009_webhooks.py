@@ -49,6 +49,7 @@ def upgrade() -> None:
     op.create_index("ix_webhook_messages_pending", "webhook_messages",
                     ["endpoint_id", "consent_id", "id"], sqlite_where=PENDING,
                     postgresql_where=PENDING)
+    op.create_index("ix_webhook_messages_event", "webhook_messages", ["event_id"])
     op.create_index("ix_webhook_messages_due", "webhook_messages", ["next_at"],
                     sqlite_where=PENDING, postgresql_where=PENDING)
     op.create_table(

@@ -188,6 +188,16 @@ def flask_db_upgrade(env: dict) -> None:
         raise SystemExit(f"flask --app server db upgrade failed:\n{done.stderr}")
 
 
+def flask_webhook(env: dict) -> None:
+    """One webhook endpoint for KPpay: every consent then also queues a message in its
+    transaction. Nothing delivers during the run (the deliverer is another process)."""
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "server", "webhooks", "add",
+                           "--site", "kppay", "https://hooks.example.invalid/consents"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise SystemExit(f"flask --app server webhooks add failed:\n{done.stderr}")
+
+
 def count_rows(database: str, where: str, table: str = TABLE) -> int:
     if database == "sqlite":
         with closing(sqlite3.connect(where)) as connection:
@@ -216,10 +226,11 @@ class Target:
         env = {**os.environ, "CONSENT_RATE_LIMIT": NO_RATE_LIMIT, "CONSENT_DIST_DIR": str(dist),
                "CONSENT_SECRET": secrets.token_hex(32), "CONSENT_AUTO_MIGRATE": "0"}
         if database == "sqlite":
-            self.where = str(work / "consents.sqlite3")
+            self.where = str(work / f"{name}.sqlite3")
             env["DATABASE_URL"] = f"sqlite:///{self.where}"
         else:
-            self.where = args.pg_db + ("_plain" if name == "plain" else "")
+            suffix = {"plain": "_plain", "postgresql-hooks": "_hooks"}.get(name, "")
+            self.where = args.pg_db + suffix
             db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {self.where}")
             db_ceiling.psql("postgres", f"CREATE DATABASE {self.where}")
             env["DATABASE_URL"] = PG_URL.format(db=self.where)
@@ -230,6 +241,8 @@ class Target:
             self.server = Gunicorn(env, args, log, app="plain_app:app", cwd=Path(__file__).parent)
         else:
             flask_db_upgrade(env)
+            if name.endswith("-hooks"):
+                flask_webhook(env)
             self.table = TABLE
             self.server = Gunicorn(env, args, log)
         self.xacts = pg_transactions(self.where) if database == "postgresql" else None
@@ -276,7 +289,8 @@ class Target:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", default="postgresql,sqlite,plain",
-                        help="comma-separated: postgresql, sqlite (ours), plain (the baseline)")
+                        help="comma-separated: postgresql, sqlite (ours), plain (the baseline), "
+                             "postgresql-hooks, sqlite-hooks (ours, KPpay with one webhook)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, targets interleaved")
     parser.add_argument("--seconds", type=int, default=15, help="measured load per round (s)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured load first (s)")
@@ -296,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     args.rounds = max(1, min(args.rounds, 10))
     args.warmup = max(1, min(args.warmup, 30))
     names = [t.strip() for t in args.targets.split(",") if t.strip()]
-    unknown = set(names) - {"sqlite", "postgresql", "plain"}
+    unknown = set(names) - {"sqlite", "postgresql", "plain", "sqlite-hooks", "postgresql-hooks"}
     if unknown:
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
     # The scratch database is dropped at the end: never one that holds anything else.
@@ -311,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         dist = build_dist(work / "dist")
         for name in names:
-            database = "sqlite" if name == "sqlite" else "postgresql"
+            database = "sqlite" if name.startswith("sqlite") else "postgresql"
             targets.append(Target(name, database, args, work, dist))
         for target in targets:
             target.server.wait_ready()
@@ -328,7 +342,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     label = {"postgresql": "ours, PostgreSQL", "sqlite": "ours, SQLite",
-             "plain": "plain Flask app, PostgreSQL"}
+             "plain": "plain Flask app, PostgreSQL",
+             "postgresql-hooks": "ours, PostgreSQL, 1 webhook",
+             "sqlite-hooks": "ours, SQLite, 1 webhook"}
     baseline = next((r for r in results if r["name"] == "plain"), None)
     print(f"Server benchmark on {os.cpu_count()} cores: gunicorn {args.workers} workers x "
           f"{args.threads} threads (gthread) for every target, wrk 2 threads x "

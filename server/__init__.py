@@ -62,6 +62,7 @@ def _configure(app: Flask) -> None:
     from .account_links import api as account_links
     from .account_links import cli as account_keys
     from .rights import views as rights
+    from .webhooks import cli as webhooks
 
     secret = app.config["CONSENT_SECRET"] or secrets_file.load_or_create(app.instance_path)
     app.extensions["consent_keys"] = {"ip": secrets_file.derive(secret, "ip-pseudonym"),
@@ -69,7 +70,9 @@ def _configure(app: Flask) -> None:
                                       "erased": secrets_file.derive(secret, "erased-event"),
                                       "console": secrets_file.derive(secret, "console-session"),
                                       "api-key": secrets_file.derive(secret, "api-key"),
-                                      "account": secrets_file.derive(secret, "account-id")}
+                                      "account": secrets_file.derive(secret, "account-id"),
+                                      # Seals the webhook endpoints' secrets (AES-256-GCM).
+                                      "webhook": secrets_file.derive(secret, "webhook-secrets")}
     app.extensions["consent_limiter"] = ratelimit.make_limiter(app.config)
     app.extensions["consent_sites"] = sites.Registry(app.config)
     proxies = app.config["CONSENT_PROXIES"]
@@ -80,6 +83,7 @@ def _configure(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app)
     commands.init_app(app)
+    webhooks.init_app(app)
     try:
         migrate.auto_upgrade(app)
     except Exception as exc:  # noqa: BLE001 - any failure here must be one readable line

@@ -247,6 +247,18 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     # Calls of the account-link API per site's back end (pseudonymised network) per window:
     # one per customer login, with room for a busy site's peak.
     "CONSENT_ACCOUNTS_RATE_LIMIT": ("1200/60", rate_limit),
+    # Webhooks (server/webhooks): endpoints must be https; on, http://127.0.0.1, localhost and
+    # [::1] are accepted too. For tests and development only: in production it would let an
+    # owner make the server post to its own local services.
+    "CONSENT_WEBHOOK_LOCAL": ("0", boolean),
+    # Seconds an endpoint has to answer one attempt.
+    "CONSENT_WEBHOOK_TIMEOUT": ("10", seconds(0.5, 60)),
+    # Seconds before the first retry; each next wait doubles (with jitter) up to the maximum.
+    "CONSENT_WEBHOOK_BACKOFF": ("5", seconds(0.01, 3600)),
+    "CONSENT_WEBHOOK_BACKOFF_MAX": ("3600", seconds(0.01, 86400)),
+    # Seconds a message is retried before it is given up (the 3 days); the next
+    # message of its consent id is then sent.
+    "CONSENT_WEBHOOK_GIVE_UP": ("259200", seconds(1, 30 * 86400)),
 }
 # Per-site settings (CONSENT_ORIGINS_KPPAY=…): the site's value, else the general one.
 PER_SITE: dict[str, Callable] = {

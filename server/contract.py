@@ -140,6 +140,9 @@ SIGNED = tuple(f.name for f in FIELDS if f.signed)
 EXPORTED = tuple(f.name for f in FIELDS if f.name != "choices")
 # The 201's body: the visitor's proof.
 RECEIPT = ("event_id", "consent_id", "server_time", "receipt")
+# What a signed webhook tells the site's back end of an event (server/webhooks): the event as
+# recorded, less what describes the visitor's device and network.
+WEBHOOK = tuple(f.name for f in FIELDS if f.name not in ("user_agent", "ip_pseudonym"))
 
 
 def event_schema(manifest: dict) -> dict:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from . import store
 from .batches import GroupCommit, WriteTimeout
 from .errors import ApiError, answer
+from .webhooks import outbox
 
 # What a 503 asks the client to wait: the widget keeps the event and sends it again then.
 RETRY_AFTER = "30"
@@ -108,16 +109,17 @@ def get_engine() -> Engine:
     return current_app.extensions["consent_engine"]
 
 
-def _writer(engine: Engine, erased_key: bytes, window: float, timeout: float) -> GroupCommit:
+def _writer(engine: Engine, erased_key: bytes, window: float, timeout: float,
+            hooked: outbox.Sites) -> GroupCommit:
     def write(rows: list[dict]) -> list:
         began = time.monotonic()
         try:
-            return store.record_many(engine, rows, erased_key, timeout)
+            return store.record_many(engine, rows, erased_key, timeout, hooked())
         except DBAPIError as error:
             if not error.connection_invalidated or time.monotonic() - began > STALE_FAILS_WITHIN:
                 raise
         # Idempotent: rows that did commit before the failure are found and answered as such.
-        return store.record_many(engine, rows, erased_key, timeout)
+        return store.record_many(engine, rows, erased_key, timeout, hooked())
 
     # A request waits for the batch under way (one deadline), then for its own (another).
     return GroupCommit(write, window, window + 2 * timeout + 0.5)
@@ -138,9 +140,11 @@ def unavailable(error: Exception):
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], app.config["CONSENT_DB_TIMEOUT"])
     app.extensions["consent_engine"] = engine
+    # The sites with webhook endpoints, kept in memory for the writer's hot path.
+    app.extensions["consent_webhook_sites"] = outbox.Sites(engine)
     app.extensions["consent_writer"] = _writer(
         engine, app.extensions["consent_keys"]["erased"], app.config["CONSENT_BATCH_WINDOW"],
-        app.config["CONSENT_DB_TIMEOUT"])
+        app.config["CONSENT_DB_TIMEOUT"], app.extensions["consent_webhook_sites"])
     # PoolTimeout: every pooled connection is busy (stuck on a slow database) past the bound.
     for error in (OperationalError, InterfaceError, ProgrammingError, PoolTimeout, WriteTimeout):
         app.register_error_handler(error, unavailable)

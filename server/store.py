@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from .account_links.links import unlink_consent
 from .contract import FIELDS, SAME_EVENT, iso, receipt  # noqa: F401 - iso and receipt re-exported
 from .tables import erased_events, event_ids, events
+from .webhooks import outbox
 
 # Built once: SQLAlchemy caches their compiled form, so a batch costs no statement building.
 _INSERT = events.insert()
@@ -31,27 +32,35 @@ _ERASED = sa.select(erased_events.c.event_key).where(
 _COLUMNS = tuple(f.name for f in FIELDS)
 
 
-def _batch_statement() -> str:
+def _batch_statement(queue: bool = False) -> str:
     """PostgreSQL: a whole batch in one statement, one round trip, one parameter (the rows as
     a JSON array, typed by the table's own column types). The event ids the database has never
     seen (and that were not erased) go into consent_event_ids, whose primary key decides
     between concurrent batches, and only their events are inserted. It returns the ids inserted
-    now; the others are replays, conflicts or erased events (`_settle`)."""
+    now; the others are replays, conflicts or erased events (`_settle`). `queue`: the variant
+    that also queues the webhooks of the inserted events (rows with a `hook` body), for the
+    batches of sites that have endpoints."""
     dialect = postgresql.dialect()
     typed = ", ".join(f"{name} {events.c[name].type.compile(dialect=dialect)}"
                       for name in _COLUMNS)
     columns = ", ".join(_COLUMNS)
-    return ("WITH batch AS (SELECT * FROM jsonb_to_recordset(CAST(%s AS jsonb)) "
-            f"AS b({typed}, erased_key varchar)), "
+    extra = ", hook text, seq integer" if queue else ""
+    insert = (f"INSERT INTO consent_events ({columns}) SELECT {columns} FROM batch "
+              "WHERE event_id IN (SELECT event_id FROM fresh) RETURNING event_id")
+    head = ("WITH batch AS (SELECT * FROM jsonb_to_recordset(CAST(%s AS jsonb)) "
+            f"AS b({typed}, erased_key varchar{extra})), "
             "fresh AS (INSERT INTO consent_event_ids (event_id) SELECT event_id FROM batch "
             "WHERE NOT EXISTS (SELECT 1 FROM erased_events e WHERE e.event_key = erased_key) "
-            "ON CONFLICT DO NOTHING RETURNING event_id) "
-            f"INSERT INTO consent_events ({columns}) SELECT {columns} FROM batch "
-            "WHERE event_id IN (SELECT event_id FROM fresh) RETURNING event_id")
+            "ON CONFLICT DO NOTHING RETURNING event_id) ")
+    if not queue:
+        return head + insert
+    return (f"{head}, stored AS ({insert}), {outbox.postgresql_cte('batch', 'stored')} "
+            "SELECT event_id FROM stored")
 
 
 # Bytes: psycopg then finds its converted form in its cache without encoding it each time.
 _BATCH = _batch_statement().encode()
+_BATCH_QUEUED = _batch_statement(queue=True).encode()
 
 
 class Conflict(Exception):
@@ -73,12 +82,19 @@ def _same(stored: dict, row: dict, name: str) -> bool:
     return stored[name] == row[name]
 
 
-def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes) -> set[str]:
+def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes,
+                           hooks: list[str | None]) -> set[str]:
     """One transaction of one statement on a pooled connection, through psycopg itself: the
     hot path, where SQLAlchemy's own work per statement (results, transactions) costs more
-    than the statement. Errors come out as SQLAlchemy's, as from any other query."""
+    than the statement. Errors come out as SQLAlchemy's, as from any other query. `hooks`:
+    per row, its webhook body or None (outbox.payloads)."""
     import psycopg
 
+    statement = _BATCH
+    if any(hooks):
+        statement = _BATCH_QUEUED
+        rows = [{**row, "hook": hook, "seq": seq}
+                for seq, (row, hook) in enumerate(zip(rows, hooks, strict=True))]
     batch = json.dumps([{**row, "erased_key": event_key(row["event_id"], erased_key)}
                         for row in rows], default=datetime.isoformat)
     pooled = None
@@ -90,7 +106,7 @@ def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes) 
         connection.autocommit = True
         try:
             with connection.cursor() as cursor:
-                cursor.execute(_BATCH, (batch,), prepare=True)
+                cursor.execute(statement, (batch,), prepare=True)
                 return {event_id for (event_id,) in cursor.fetchall()}
         finally:
             if not connection.closed:
@@ -101,7 +117,7 @@ def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes) 
                                                               None)
         if gone and pooled is not None:
             pooled.invalidate(error)
-        raise sa.exc.DBAPIError.instance(_BATCH.decode(), None, error, psycopg.Error,
+        raise sa.exc.DBAPIError.instance(statement.decode(), None, error, psycopg.Error,
                                          connection_invalidated=gone,
                                          dialect=engine.dialect) from None
     finally:
@@ -109,7 +125,8 @@ def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes) 
             pooled.close()  # back to the pool
 
 
-def _insert_new_sqlite(connection, rows: list[dict], erased_key: bytes) -> set[str]:
+def _insert_new_sqlite(connection, rows: list[dict], erased_key: bytes,
+                       hooks: list[str | None]) -> set[str]:
     # The write lock first (waiting up to the busy timeout), so that no other process writes
     # between the look-up and the insert.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -117,10 +134,13 @@ def _insert_new_sqlite(connection, rows: list[dict], erased_key: bytes) -> set[s
     taken = set(connection.execute(_TAKEN, {"ids": ids}).scalars())
     keys = {event_key(i, erased_key): i for i in ids if i not in taken}
     erased = {keys[k] for k in connection.execute(_ERASED, {"keys": list(keys)}).scalars()}
-    new = [row for row in rows if row["event_id"] not in taken | erased]
+    kept = [(row, hook) for row, hook in zip(rows, hooks, strict=True)
+            if row["event_id"] not in taken | erased]
+    new = [row for row, _hook in kept]
     if new:
         connection.execute(_INSERT_IDS, [{"event_id": row["event_id"]} for row in new])
         connection.execute(_INSERT, new)
+        outbox.queue_sqlite(connection, new, [hook for _row, hook in kept])
     return {row["event_id"] for row in new}
 
 
@@ -167,8 +187,11 @@ def _workers_in_turn(engine: Engine, wait: float):
 _NO_PARTITION = "23514"
 
 
-def record_many(engine: Engine, rows: list[dict], erased_key: bytes, wait: float = 2.0) -> list:
-    """Insert the new rows of `rows` in one transaction and commit.
+def record_many(engine: Engine, rows: list[dict], erased_key: bytes, wait: float = 2.0,
+                hooked: frozenset[str] = frozenset()) -> list:
+    """Insert the new rows of `rows` in one transaction and commit; in the same transaction,
+    queue a webhook message per endpoint for each row inserted whose site is in `hooked` (the
+    sites with endpoints, outbox.Sites).
 
     Returns, per row: (the stored row, whether it was inserted now), or the Conflict or Erased
     it met. Returning means committed. A replay (the same event id with the same event, earlier
@@ -177,9 +200,10 @@ def record_many(engine: Engine, rows: list[dict], erased_key: bytes, wait: float
     first: dict[str, dict] = {}
     for row in rows:
         first.setdefault(row["event_id"], row)
+    hooks = outbox.payloads(list(first.values()), hooked)
     if engine.dialect.name == "postgresql":
         try:
-            inserted = _insert_new_postgresql(engine, list(first.values()), erased_key)
+            inserted = _insert_new_postgresql(engine, list(first.values()), erased_key, hooks)
         except sa.exc.IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) != _NO_PARTITION:
                 raise
@@ -187,7 +211,7 @@ def record_many(engine: Engine, rows: list[dict], erased_key: bytes, wait: float
             # has not run for a year): the writer makes it, rather than refuse every consent.
             with engine.begin() as connection:
                 add_months(connection, min(row["server_time"] for row in first.values()), 2)
-            inserted = _insert_new_postgresql(engine, list(first.values()), erased_key)
+            inserted = _insert_new_postgresql(engine, list(first.values()), erased_key, hooks)
         if len(inserted) < len(first):
             # Replays, conflicts, erased events: what the database holds for them, read once
             # the batch has committed (the rows in the way had committed before it).
@@ -196,7 +220,7 @@ def record_many(engine: Engine, rows: list[dict], erased_key: bytes, wait: float
                         erased_key)
     else:
         with _workers_in_turn(engine, wait), engine.begin() as connection:
-            inserted = _insert_new_sqlite(connection, list(first.values()), erased_key)
+            inserted = _insert_new_sqlite(connection, list(first.values()), erased_key, hooks)
             if len(inserted) < len(first):
                 _settle(connection, [i for i in first if i not in inserted], first, inserted,
                         erased_key)
@@ -273,10 +297,12 @@ def erase_in(connection, consent_id: str, erased_key: bytes) -> int:
 
 
 def _forget(connection, ids: list[str]) -> None:
-    """Delete these ids from event_ids (their events were deleted in this transaction)."""
+    """Delete these ids from event_ids, and their webhook messages (their events were deleted
+    in this transaction)."""
     for start in range(0, len(ids), 1000):
-        connection.execute(event_ids.delete().where(
-            event_ids.c.event_id.in_(ids[start:start + 1000])))
+        chunk = ids[start:start + 1000]
+        connection.execute(event_ids.delete().where(event_ids.c.event_id.in_(chunk)))
+        outbox.forget(connection, chunk)
 
 
 def _expired(site: str | None, others: list[str], cutoff: datetime):
@@ -372,5 +398,8 @@ def drop_month(engine: Engine, name: str) -> int:
         held = connection.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar_one()
         connection.execute(sa.text(f'DELETE FROM consent_event_ids i USING "{name}" p '
                                    "WHERE i.event_id = p.event_id"))
+        # Their webhook messages too; the attempts follow by ON DELETE CASCADE.
+        connection.execute(sa.text(f'DELETE FROM webhook_messages m USING "{name}" p '
+                                   "WHERE m.event_id = p.event_id"))
         connection.execute(sa.text(f'DROP TABLE "{name}"'))
     return held

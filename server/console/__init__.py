@@ -15,6 +15,7 @@ from . import (
     i18n,
     inbox,  # noqa: F401 - its routes join the console's blueprint
     views,
+    webhooks,  # noqa: F401 - its routes join the console's blueprint
 )
 
 

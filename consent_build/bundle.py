@@ -24,11 +24,14 @@ from pathlib import Path
 from babel.core import Locale, UnknownLocaleError
 from webassets import Bundle, Environment
 
+from release_ids import release_id
+
 from .catalogs import check_catalog
 from .compiled import compiled_code, sources
 from .errors import BuildError, Problem
 from .messages import Text, code_texts, duration_text, readable_site_texts, site_texts
 from .output import hashed_name
+from .release import release_content
 from .site_config import LANGUAGE_CODE, SiteConfig, catalog_path
 
 CSS_FILES = ["banner.css"]
@@ -44,11 +47,13 @@ class Widget:
     packs: dict[str, bytes]  # language -> text pack script, for the languages not embedded
     warnings: list[Problem]
     parts: dict[str, bytes]  # what js is made of, for the size report: code, css, data, texts
+    release: dict | None = None  # the release's content (release.py), when a manifest was given
 
 
-def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool = False
-                 ) -> Widget:
-    """Build the minified widget for `config`; raise BuildError on any problem.
+def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool = False,
+                 manifest: dict | None = None) -> Widget:
+    """Build the minified widget for `config`; raise BuildError on any problem. With the
+    site's `manifest` (less its files), the widget carries the id of its release.
 
     A compiled code older than its sources fails the build; `check` (which writes nothing)
     only warns, so that translators can check catalogs against sources not yet compiled."""
@@ -82,15 +87,19 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
                           auto_build=False, url_expire=False)
         css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
     described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
-    data = site_data(config, index, embedded, described, css.decode("utf-8"), names)
+    content = (release_content(config, manifest, table, tables, code, css, js_files)
+               if manifest is not None else None)
+    release = release_id(content) if content is not None else None
+    data = site_data(config, index, embedded, described, css.decode("utf-8"), names, release)
     # The compiled code is a module's body: one function makes it a closure (nothing leaks
     # but window.ConsentBanner) and hands it the site's data.
     js = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})(" + data
           + b");\n")
     parts = {"code": code, "css": css,
-             "data": site_data(config, index, {}, described, "", names),
+             "data": site_data(config, index, {}, described, "", names, release),
              "texts": _dump(tables[default]).encode("ascii")}
-    return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings, parts=parts)
+    return Widget(js=js, css=css, texts=tables, packs=packs, warnings=warnings, parts=parts,
+                  release=content)
 
 
 def catalog_problems(site_file: Path, src: Path, translations: Path) -> list[Problem]:
@@ -203,11 +212,12 @@ def _minify(env: Environment, filters: str, files: list[Path], output: str) -> b
 
 
 def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, list[str]],
-              packs: dict[str, dict], css: str, names: dict[str, str]) -> bytes:
+              packs: dict[str, dict], css: str, names: dict[str, str],
+              release: str | None = None) -> bytes:
     """The site as the widget reads it (banner_src/js/site.js): texts are numbers into each
-    language's table. Field names are the widget's own, shortened as the compiler shortened
-    them in its code (`names`, recorded in widget.json); maps keyed by language stay as they
-    are."""
+    language's table; `release` is the id each event names (send.js). Field names are the
+    widget's own, shortened as the compiler shortened them in its code (`names`, recorded in
+    widget.json); maps keyed by language stay as they are."""
     site = config.site
 
     def record(**fields) -> dict:
@@ -222,6 +232,7 @@ def site_data(config: SiteConfig, index: dict[tuple, int], tables: dict[str, lis
 
     data = record(
         id=site["id"],
+        release=release,
         policy=site["policy_url"],
         revision=site["revision"],
         lifetime=site["lifetime_days"],

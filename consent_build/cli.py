@@ -50,10 +50,12 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
     except BuildError as exc:  # the catalogs' problems too, so that one run lists them all
         raise BuildError(exc.problems + catalog_problems(site_file, src, _relative(translations)),
                          exc.warnings) from None
-    widget = build_widget(config, src, _relative(translations), check=check)
     site = config.site
     inputs = ([site_file, *artefact(src)] + [src / "css" / c for c in CSS_FILES]
               + [catalog_path(translations, lang) for lang in site["languages"]])
+    if not all(path.is_file() for path in inputs):
+        # The manifest hashes the inputs: a missing one gets the widget build's own error.
+        build_widget(config, src, _relative(translations), check=check)
     manifest = {
         "site": site["id"],
         "name": site["name"],
@@ -70,7 +72,8 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
         "required": [c["id"] for c in config.categories if c["required"]],
         "inputs_sha256": hash_inputs(inputs),
     }
-    files = render(widget.js, manifest, widget.packs)
+    widget = build_widget(config, src, _relative(translations), check=check, manifest=manifest)
+    files = render(widget.js, manifest, widget.packs, widget.release)
     if write and not check:
         write_atomically(files, out / site["id"])
     return {"site": site["id"], "files": files, "js": widget.js, "css": widget.css,

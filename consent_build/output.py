@@ -17,7 +17,10 @@ from pathlib import Path
 
 import brotli
 
+from .release import release_document
+
 STABLE_NAME = "consent.js"
+RELEASE_FILE = "release.json"
 
 
 def compressed(data: bytes) -> dict[str, bytes]:
@@ -49,12 +52,14 @@ def inputs_hash(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def render(js: bytes, manifest_extra: dict, packs: dict[str, bytes] | None = None
-           ) -> dict[str, bytes]:
+def render(js: bytes, manifest_extra: dict, packs: dict[str, bytes] | None = None,
+           release: dict | None = None) -> dict[str, bytes]:
     """Every file of the site's dist folder, by name.
 
     `packs` are the per-language text packs (see bundle.py): hashed names only, since
     the bundle that loads them names them by hash; the manifest lists each with its SRI.
+    `release`: the release's content (release.py), written with its id and these files as
+    release.json.
     """
     name = hashed_name(js)
     files: dict[str, bytes] = {}
@@ -74,8 +79,16 @@ def render(js: bytes, manifest_extra: dict, packs: dict[str, bytes] | None = Non
         entries[f"consent.{lang}.js"] = {"file": pack_name, "language": lang,
                                          "integrity": sri(pack), "bytes": sizes(pack)}
     manifest = {**manifest_extra, "files": entries}
-    files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+    if release is not None:
+        document = release_document(release, entries)
+        manifest = {**manifest_extra, "release": document["release"], "files": entries}
+        files[RELEASE_FILE] = _json(document)
+    files["manifest.json"] = _json(manifest)
     return files
+
+
+def _json(value: dict) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def write_atomically(files: dict[str, bytes], target: Path) -> None:

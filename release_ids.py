@@ -1,0 +1,31 @@
+"""A release's id: the SHA-256 of its content, shared by the build (which writes it) and the
+server (which checks a release it is given against it). No dependency, like consent_ids.
+
+A release's content is JSON (dist/<site>/release.json, key `content`): the manifest, every
+text a visitor can see in each language, the policy URL and revision, and the hashes of the
+code and CSS that show them. Its id is the SHA-256 of one canonical form of it, so anyone
+holding the file can recompute the id without our code:
+
+    python3 -c 'import json,hashlib,sys; c=json.load(open(sys.argv[1]))["content"]; \
+print(hashlib.sha256(json.dumps(c,sort_keys=True,separators=(",",":"),\
+ensure_ascii=False).encode()).hexdigest())' dist/kppay/release.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+# 256 bits as 64 lower-case hex digits (whole-value pattern, as consent_ids.HEX32).
+RELEASE_ID = r"^[0-9a-f]{64}$"
+
+
+def canonical(content: dict) -> bytes:
+    """The one byte form of a release's content that its id hashes: keys sorted, no spaces,
+    UTF-8."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def release_id(content: dict) -> str:
+    return hashlib.sha256(canonical(content)).hexdigest()

@@ -59,6 +59,7 @@ def _configure(app: Flask) -> None:
         secrets_file,
         sites,
     )
+    from .proof import releases
     from .rights import views as rights
 
     secret = app.config["CONSENT_SECRET"] or secrets_file.load_or_create(app.instance_path)
@@ -81,6 +82,8 @@ def _configure(app: Flask) -> None:
     except Exception as exc:  # noqa: BLE001 - any failure here must be one readable line
         raise settings.ConfigError(f"could not migrate DATABASE_URL at start: "
                                    f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
+
+    releases.register_at_start(app)
 
     app.register_blueprint(bundle.bp)
     app.register_blueprint(consents.bp, url_prefix=app.config["CONSENT_PATH"])

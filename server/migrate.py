@@ -30,14 +30,15 @@ def include_name(name: str | None, _type: str, _parent_names: dict) -> bool:
 
 def models() -> list:
     """Every table the migrations make, as the code declares them: the events'
-    (server/tables.py), the console's (server/console/tables.py) and the rights requests'
-    (server/rights/tables.py). Alembic's environment and the model-vs-migrations checks read
-    this one list."""
+    (server/tables.py), the console's (server/console/tables.py), the rights requests'
+    (server/rights/tables.py) and the releases' (server/proof/tables.py). Alembic's
+    environment and the model-vs-migrations checks read this one list."""
     from .console.tables import metadata as console
+    from .proof.tables import metadata as proof
     from .rights.tables import metadata as rights
     from .tables import metadata as events
 
-    return [events, console, rights]
+    return [events, console, rights, proof]
 
 
 cli = AppGroup("db", help="Create or update the database schema (Alembic migrations).")

@@ -15,9 +15,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 # 256 bits as 64 lower-case hex digits (whole-value pattern, as consent_ids.HEX32).
 RELEASE_ID = r"^[0-9a-f]{64}$"
+
+# Where the build files a release for the server: dist/<site>/release.json, and its
+# screenshots (build.py release) in dist/<site>/screenshots/<release id>/, one PNG per
+# language, layer and device, named by `screenshot_name`.
+RELEASE_FILE = "release.json"
+SCREENSHOTS = "screenshots"
+LAYERS = ("first", "preferences")
+DEVICES = ("desktop", "phone")
+SCREENSHOT_NAME = re.compile(rf"(?P<language>[A-Za-z_]{{2,16}})-(?P<layer>{'|'.join(LAYERS)})"
+                             rf"-(?P<device>{'|'.join(DEVICES)})\.png")
+
+
+def screenshot_name(language: str, layer: str, device: str) -> str:
+    return f"{language}-{layer}-{device}.png"
 
 
 def canonical(content: dict) -> bytes:

@@ -149,6 +149,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="compile banner_src/js/ into banner_src/compiled/ (needs npm ci)")
     commands.add_parser("compile", parents=[common],
                         help="the build itself (texts are compiled into the bundle)")
+    commands.add_parser("release", parents=[common],
+                        help="the build, then screenshots of each site's first layer and "
+                             "preferences in each language, desktop and phone (headless "
+                             "Chromium), filed with its release for the server")
     audit = commands.add_parser(
         "audit", parents=[common],
         help="what a live site stores and loads before and after consent, against the site file",
@@ -284,6 +288,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{result['site']}: site definitions and catalogs are valid (nothing written)")
         else:
             print(size_report(result, out))
+    if args.command == "release":
+        return _screenshots(results, out)
+    return 0
+
+
+def _screenshots(results: list[dict], out: Path) -> int:
+    from .screenshots import take
+
+    try:
+        for result in results:
+            shots = take(out / result["site"])
+            print(f"{result['site']}: {len(shots)} screenshots in "
+                  f"{_relative(shots[0].parent)}; next, on the server: "
+                  "flask --app server releases register")
+    except BuildError as exc:
+        _report(exc.problems, "release failed")
+        return 1
     return 0
 
 

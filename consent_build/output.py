@@ -17,10 +17,11 @@ from pathlib import Path
 
 import brotli
 
+from release_ids import RELEASE_FILE, SCREENSHOTS
+
 from .release import release_document
 
 STABLE_NAME = "consent.js"
-RELEASE_FILE = "release.json"
 
 
 def compressed(data: bytes) -> dict[str, bytes]:
@@ -92,7 +93,8 @@ def _json(value: dict) -> bytes:
 
 
 def write_atomically(files: dict[str, bytes], target: Path) -> None:
-    """Replace `target` with a folder holding exactly `files`."""
+    """Replace `target` with a folder holding exactly `files`, and the screenshots of its
+    releases (build.py release) that it held."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
@@ -100,6 +102,8 @@ def write_atomically(files: dict[str, bytes], target: Path) -> None:
             (staging / name).write_bytes(data)
         os.chmod(staging, 0o755)
         if target.exists():
+            if (target / SCREENSHOTS).is_dir():
+                shutil.copytree(target / SCREENSHOTS, staging / SCREENSHOTS)
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
             os.replace(target, old / target.name)
             os.replace(staging, target)

@@ -23,12 +23,14 @@ def _msgid(text: Text):
     return list(text.msgid) if isinstance(text.msgid, tuple) else text.msgid
 
 
-def _shown_in(js_files: list[Path]) -> dict[tuple, str]:
-    """Each interface text's key, and the module that shows it (layer, prefs, block...)."""
-    where: dict[tuple, str] = {}
+def _shown_in(js_files: list[Path]) -> dict[tuple, list[str]]:
+    """Each interface text's key, and the modules that show it (layer, prefs, block...)."""
+    where: dict[tuple, list[str]] = {}
     for path in js_files:
         for found in js_messages(path):
-            where.setdefault(Text(found.msgid, context=found.context).key, path.stem)
+            modules = where.setdefault(Text(found.msgid, context=found.context).key, [])
+            if path.stem not in modules:
+                modules.append(path.stem)
     return where
 
 

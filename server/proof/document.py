@@ -24,8 +24,9 @@ from ..contract import iso, shown
 from . import releases
 from .attest import attest
 
-# The interface texts by where the widget shows them (release.py's `in`): the first layer,
-# then the preferences; the other modules' texts (placeholders, the reopen link) after them.
+# The interface texts by where the widget shows them (release.py's `in`, the modules that
+# show each): the first layer, then the preferences; the others' (placeholders, the reopen
+# link) after them.
 FIRST_LAYER = "layer"
 PREFERENCES = "prefs"
 
@@ -53,9 +54,9 @@ def _shown_texts(content: dict, language: str) -> dict | None:
     if texts is None:
         return None
     interface = texts["interface"]
-    return {"first": [t for t in interface if t["in"] == FIRST_LAYER],
-            "preferences": [t for t in interface if t["in"] == PREFERENCES],
-            "other": [t for t in interface if t["in"] not in (FIRST_LAYER, PREFERENCES)],
+    return {"first": [t for t in interface if FIRST_LAYER in t["in"]],
+            "preferences": [t for t in interface if PREFERENCES in t["in"]],
+            "other": [t for t in interface if not {FIRST_LAYER, PREFERENCES} & set(t["in"])],
             "categories": texts["categories"]}
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,16 +20,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from consent_ids import matches_whole
-from release_ids import RELEASE_ID, release_id
+from release_ids import (
+    DEVICES,
+    LAYERS,
+    RELEASE_FILE,
+    RELEASE_ID,
+    SCREENSHOT_NAME,
+    SCREENSHOTS,
+    release_id,
+)
 
 from ..payload import PayloadError
-from .tables import DEVICES, LAYERS, releases, screenshots
+from .tables import releases, screenshots
 
-RELEASE_FILE = "release.json"
-# dist/<site>/screenshots/<release id>/<language>-<layer>-<device>.png (build.py release).
-SCREENSHOTS = "screenshots"
-_SHOT = re.compile(rf"^(?P<language>[A-Za-z_]{{2,16}})-(?P<layer>{'|'.join(LAYERS)})"
-                   rf"-(?P<device>{'|'.join(DEVICES)})\.png$")
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -106,7 +108,7 @@ def folder_shots(site_folder: Path, rid: str) -> dict[tuple[str, str, str], byte
     """The screenshots build.py release filed beside a release, by (language, layer, device)."""
     found = {}
     for path in sorted((site_folder / SCREENSHOTS / rid).glob("*.png")):
-        if match := _SHOT.match(path.name):
+        if match := SCREENSHOT_NAME.fullmatch(path.name):
             found[(match["language"], match["layer"], match["device"])] = path.read_bytes()
     return found
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from release_ids import DEVICES, LAYERS
+
 metadata = sa.MetaData()
 
-LAYERS = ("first", "preferences")
-DEVICES = ("desktop", "phone")
 
 releases = sa.Table(
     "releases",

@@ -77,7 +77,8 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
     if write and not check:
         write_atomically(files, out / site["id"])
     return {"site": site["id"], "files": files, "js": widget.js, "css": widget.css,
-            "texts": widget.texts, "packs": widget.packs, "warnings": widget.warnings}
+            "texts": widget.texts, "packs": widget.packs, "warnings": widget.warnings,
+            "parts": widget.parts}
 
 
 def size_report(result: dict, out: Path) -> str:

@@ -1,6 +1,7 @@
 """A build as a release: what a visitor could be shown, identified by its content's hash.
 
-The content is the manifest (less its files, which name the bundle that carries the id),
+The content is the manifest (less its files, which name the bundle that carries the id, and
+the hash of its inputs),
 the policy URL and revision, the hashes of the code and CSS that show the texts, and every
 text of each language as the widget shows it: the interface (both layers, the placeholders,
 by the module that shows them) and the categories with their cookies and services. The id
@@ -63,7 +64,9 @@ def release_content(config: SiteConfig, manifest: dict, texts: dict[tuple, Text]
 
     site = config.site
     return {
-        "manifest": manifest,
+        # The hash of the build's inputs stays out: those inputs include the catalogs shared
+        # with other sites, whose new texts change nothing this site shows.
+        "manifest": {key: value for key, value in manifest.items() if key != "inputs_sha256"},
         "policy": {"url": site["policy_url"], "revision": site["revision"]},
         "widget": {"code_sha256": hashlib.sha256(code).hexdigest(),
                    "css_sha256": hashlib.sha256(css).hexdigest()},

@@ -23,7 +23,7 @@ def test_build_writes_hashed_stable_compressed_and_manifest(dist_dir):
     hashed = manifest["files"]["consent.js"]["file"]
     packs = [manifest["files"]["consent.en.js"]["file"]]  # French, the default, is embedded
     assert files == sorted([name + suffix for name in [hashed, "consent.js", *packs]
-                            for suffix in ("", ".gz", ".br")] + ["manifest.json"])
+                            for suffix in ("", ".gz", ".br")] + ["manifest.json", "release.json"])
     assert manifest["site"] == "kppay"
     assert manifest["revision"] == 1
     assert manifest["languages"] == ["fr", "en"]

@@ -15,8 +15,11 @@ import pytest
 # downloads the bundle (with the French texts in it) and the English pack. Issue 17 added
 # 16 B: the placeholder calls the site's host-to-service function, which only the bundles
 # of sites that declare `hosts` carry. The cookie audit's finding (no storage of ours before a
-# choice: an empty queue removes its key) added 16 B.
-BUDGET = {"fr": 6231, "en": 6995}
+# choice: an empty queue removes its key) added 16 B. Issue 13 added the release id (64 hex
+# digits of a hash, which brotli cannot shrink below 32 B) in the site data and one property
+# in each event: 10 B of code, and 20 to 80 B for the id, which changes with every release
+# (1,000 random ids: 6,261 to 6,311 B, median 6,277), so the bar allows the worst of them.
+BUDGET = {"fr": 6321, "en": 7085}
 
 
 def brotli_size(data: bytes) -> int:

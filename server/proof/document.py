@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime
+from urllib.parse import urljoin
 
 from flask import current_app, g
 
@@ -88,6 +89,8 @@ def proof(consent_id: str, site: str | None, lang: str) -> tuple[bytes, int]:
         events.append({
             "row": row, "stored": shown(row), "check": check, "found": found,
             "texts": _shown_texts(content, row["language"]) if content else None,
+            # A relative policy URL as the visitor's page resolved it.
+            "policy_url": urljoin(row["page_url"], content["policy"]["url"]) if content else None,
             "shots": [{**s, "src": "data:image/png;base64," + _b64(s["png"])}
                       for s in found["shots"] if s["language"] == row["language"]]
             if found else []})

@@ -189,7 +189,7 @@ def shots_of(engine: Engine, rid: str) -> list[dict]:
     with engine.connect() as connection:
         return [dict(r) for r in connection.execute(
             sa.select(screenshots).where(screenshots.c.release_id == rid)
-            .order_by(screenshots.c.language, screenshots.c.layer.desc(),
+            .order_by(screenshots.c.language, screenshots.c.layer,
                       screenshots.c.device)).mappings()]
 
 

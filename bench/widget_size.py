@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from consent_build.bundle import build_widget  # noqa: E402
+from consent_build.cli import build  # noqa: E402
 from consent_build.output import sizes  # noqa: E402
 from consent_build.site_config import load_site  # noqa: E402
 
@@ -29,8 +30,12 @@ def row(name: str, data: bytes) -> str:
 
 def main() -> None:
     translations = ROOT / "translations"
-    config = load_site(ROOT / "sites" / "kppay.toml", translations)
-    widget = build_widget(config, ROOT / "banner_src", translations)
+    site_file = ROOT / "sites" / "kppay.toml"
+    config = load_site(site_file, translations)
+    # The build itself (its release id included), written nowhere.
+    built = build(site_file, ROOT / "banner_src", translations, ROOT / "dist", check=False,
+                  write=False)
+    widget = SimpleNamespace(js=built["js"], packs=built["packs"], parts=built["parts"])
     default = config.site["default_language"]
     print(f"{'':<34} {'raw':>7} {'gzip':>7} {'brotli':>7}")
     print(row(f"bundle of {default} (consent.js)", widget.js))

@@ -26,6 +26,8 @@ from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
 from webassets import Bundle, Environment
 
+from release_ids import release_id
+
 from . import theme
 from .catalogs import check_catalog
 from .compiled import compiled_code, sources
@@ -39,6 +41,7 @@ from .messages import (
     site_texts,
 )
 from .output import hashed_name
+from .release import release_content
 from .site_config import LANGUAGE_CODE, SiteConfig, catalog_path
 
 CSS_FILES = ["banner.css"]
@@ -55,11 +58,13 @@ class Widget:
     packs: dict[str, bytes]  # language -> text pack script, to switch to it from another's bundle
     warnings: list[Problem]
     parts: dict[str, bytes]  # what js is made of, for the size report: code, css, data, texts
+    release: dict | None = None  # the release's content (release.py), when a manifest was given
 
 
-def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool = False
-                 ) -> Widget:
-    """Build the minified widget for `config`; raise BuildError on any problem.
+def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool = False,
+                 manifest: dict | None = None) -> Widget:
+    """Build the minified widget for `config`; raise BuildError on any problem. With the
+    site's `manifest` (less its files), the widget carries the id of its release.
 
     A compiled code older than its sources fails the build; `check` (which writes nothing)
     only warns, so that translators can check catalogs against sources not yet compiled."""
@@ -103,21 +108,26 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         raise BuildError(contrast, warnings)
     css = theme.themed_css(config.theme, css.decode("utf-8")).encode("utf-8")
     described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
+    # One release for the build, whichever language's bundle a visitor gets: every text of
+    # every language is in it.
+    content = (release_content(config, manifest, table, tables, code, css, js_files)
+               if manifest is not None else None)
+    release = release_id(content) if content is not None else None
     bundles = {}
     for lang in config.site["languages"]:
         others = {other: entry for other, entry in described.items() if other != lang}
         data = site_data(config, index, lang, {lang: tables[lang]}, others, css.decode("utf-8"),
-                         names)
+                         names, release)
         # The compiled code is a module's body: one function makes it a closure (nothing
         # leaks but window.ConsentBanner) and hands it the site's data.
         bundles[lang] = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})("
                          + data + b");\n")
     others = {other: entry for other, entry in described.items() if other != default}
     parts = {"code": code, "css": css,
-             "data": site_data(config, index, default, {}, others, "", names),
+             "data": site_data(config, index, default, {}, others, "", names, release),
              "texts": _dump(tables[default]).encode("ascii")}
     return Widget(js=bundles[default], bundles=bundles, css=css, texts=tables, packs=packs,
-                  warnings=warnings, parts=parts)
+                  warnings=warnings, parts=parts, release=content)
 
 
 def catalog_problems(site_file: Path, src: Path, translations: Path) -> list[Problem]:
@@ -231,11 +241,11 @@ def _minify(env: Environment, filters: str, files: list[Path], output: str) -> b
 
 def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
               tables: dict[str, list[str]], packs: dict[str, dict], css: str,
-              names: dict[str, str]) -> bytes:
+              names: dict[str, str], release: str | None = None) -> bytes:
     """The site as the widget reads it (banner_src/js/site.js), for the bundle of `language`:
-    texts are numbers into each language's table. Field names are the widget's own, shortened
-    as the compiler shortened them in its code (`names`, recorded in widget.json); maps keyed
-    by language stay as they are."""
+    texts are numbers into each language's table; `release` is the id each event names
+    (send.js). Field names are the widget's own, shortened as the compiler shortened them in
+    its code (`names`, recorded in widget.json); maps keyed by language stay as they are."""
     site = config.site
 
     def record(**fields) -> dict:
@@ -250,6 +260,7 @@ def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
 
     data = record(
         id=site["id"],
+        release=release,
         policy=site["policy_url"],
         revision=site["revision"],
         lifetime=site["lifetime_days"],

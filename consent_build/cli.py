@@ -50,10 +50,12 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
     except BuildError as exc:  # the catalogs' problems too, so that one run lists them all
         raise BuildError(exc.problems + catalog_problems(site_file, src, _relative(translations)),
                          exc.warnings) from None
-    widget = build_widget(config, src, _relative(translations), check=check)
     site = config.site
     inputs = ([site_file, *artefact(src)] + [src / "css" / c for c in CSS_FILES]
               + [catalog_path(translations, lang) for lang in site["languages"]])
+    if not all(path.is_file() for path in inputs):
+        # The manifest hashes the inputs: a missing one gets the widget build's own error.
+        build_widget(config, src, _relative(translations), check=check)
     manifest = {
         "site": site["id"],
         "name": site["name"],
@@ -70,12 +72,14 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
         "required": [c["id"] for c in config.categories if c["required"]],
         "inputs_sha256": hash_inputs(inputs),
     }
-    files = render(widget.bundles, site["default_language"], manifest, widget.packs)
+    widget = build_widget(config, src, _relative(translations), check=check, manifest=manifest)
+    files = render(widget.bundles, site["default_language"], manifest, widget.packs,
+                   widget.release)
     if write and not check:
         write_atomically(files, out / site["id"])
     return {"site": site["id"], "files": files, "js": widget.js, "bundles": widget.bundles,
-            "css": widget.css,
-            "texts": widget.texts, "packs": widget.packs, "warnings": widget.warnings}
+            "css": widget.css, "texts": widget.texts, "packs": widget.packs,
+            "warnings": widget.warnings, "parts": widget.parts}
 
 
 def size_report(result: dict, out: Path) -> str:
@@ -145,6 +149,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="compile banner_src/js/ into banner_src/compiled/ (needs npm ci)")
     commands.add_parser("compile", parents=[common],
                         help="the build itself (texts are compiled into the bundle)")
+    commands.add_parser("release", parents=[common],
+                        help="the build, then screenshots of each site's first layer and "
+                             "preferences in each language, desktop and phone (headless "
+                             "Chromium), filed with its release for the server")
     audit = commands.add_parser(
         "audit", parents=[common],
         help="what a live site stores and loads before and after consent, against the site file",
@@ -280,6 +288,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{result['site']}: site definitions and catalogs are valid (nothing written)")
         else:
             print(size_report(result, out))
+    if args.command == "release":
+        return _screenshots(results, out)
+    return 0
+
+
+def _screenshots(results: list[dict], out: Path) -> int:
+    from .screenshots import take
+
+    try:
+        for result in results:
+            shots = take(out / result["site"])
+            print(f"{result['site']}: {len(shots)} screenshots in "
+                  f"{_relative(shots[0].parent)}; next, on the server: "
+                  "flask --app server releases register")
+    except BuildError as exc:
+        _report(exc.problems, "release failed")
+        return 1
     return 0
 
 

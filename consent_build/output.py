@@ -17,6 +17,10 @@ from pathlib import Path
 
 import brotli
 
+from release_ids import RELEASE_FILE, SCREENSHOTS
+
+from .release import release_document
+
 STABLE_NAME = "consent.js"
 
 
@@ -62,12 +66,15 @@ def _add(files: dict[str, bytes], name: str, data: bytes) -> None:
 
 
 def render(bundles: dict[str, bytes], default: str, manifest_extra: dict,
-           packs: dict[str, bytes] | None = None) -> dict[str, bytes]:
+           packs: dict[str, bytes] | None = None, release: dict | None = None
+           ) -> dict[str, bytes]:
     """Every file of the site's dist folder, by name.
 
     `bundles`: one per language, its texts embedded, under a hashed and a stable name.
     `packs` are the per-language text packs (see bundle.py): hashed names only, since
     the bundle that loads them names them by hash; the manifest lists each with its SRI.
+    `release`: the release's content (release.py), written with its id and these files as
+    release.json.
     """
     files: dict[str, bytes] = {}
     entries = {}
@@ -84,12 +91,21 @@ def render(bundles: dict[str, bytes], default: str, manifest_extra: dict,
         entries[f"consent.{lang}.js"] = {"file": pack_name, "language": lang, "pack": True,
                                          "integrity": sri(pack), "bytes": sizes(pack)}
     manifest = {**manifest_extra, "files": entries}
-    files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+    if release is not None:
+        document = release_document(release, entries)
+        manifest = {**manifest_extra, "release": document["release"], "files": entries}
+        files[RELEASE_FILE] = _json(document)
+    files["manifest.json"] = _json(manifest)
     return files
 
 
+def _json(value: dict) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
+
+
 def write_atomically(files: dict[str, bytes], target: Path) -> None:
-    """Replace `target` with a folder holding exactly `files`."""
+    """Replace `target` with a folder holding exactly `files`, and the screenshots of its
+    releases (build.py release) that it held."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
@@ -97,6 +113,8 @@ def write_atomically(files: dict[str, bytes], target: Path) -> None:
             (staging / name).write_bytes(data)
         os.chmod(staging, 0o755)
         if target.exists():
+            if (target / SCREENSHOTS).is_dir():
+                shutil.copytree(target / SCREENSHOTS, staging / SCREENSHOTS)
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
             os.replace(target, old / target.name)
             os.replace(staging, target)

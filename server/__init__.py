@@ -61,6 +61,7 @@ def _configure(app: Flask) -> None:
     )
     from .account_links import api as account_links
     from .account_links import cli as account_keys
+    from .proof import releases
     from .rights import views as rights
     from .webhooks import cli as webhooks
 
@@ -89,6 +90,8 @@ def _configure(app: Flask) -> None:
     except Exception as exc:  # noqa: BLE001 - any failure here must be one readable line
         raise settings.ConfigError(f"could not migrate DATABASE_URL at start: "
                                    f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
+
+    releases.register_at_start(app)
 
     app.register_blueprint(bundle.bp)
     app.register_blueprint(consents.bp, url_prefix=app.config["CONSENT_PATH"])

@@ -142,4 +142,7 @@ def _drop_whole_months(engine, oldest_kept: datetime, now: datetime) -> int:
 
 
 def init_app(app) -> None:
+    from .proof import cli as proof
+
     app.cli.add_command(cli)
+    proof.init_app(app, cli)

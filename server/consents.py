@@ -20,6 +20,7 @@ from .errors import fail
 from .formats import categories_of, csv_lines, public
 from .logs import Throttle
 from .payload import PayloadError, check, matches_whole, parse
+from .proof import releases
 from .pseudonym import pseudonymise
 from .sites import keeping_site, registry
 
@@ -150,6 +151,7 @@ def create():
         if not _allowed(origin, site):
             _refuse(origin, site.id)
         event = check(body, site.validator)
+        releases.check_event(get_engine(), site, event["release"], event["revision"])
     except PayloadError as exc:
         fail(400, exc.message, exc.field)
 

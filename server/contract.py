@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from consent_ids import HEX32
+from release_ids import RELEASE_ID
 from site_names import SITE_ID_MAX_LENGTH, SITE_ID_PATTERN
 
 # ISO 8601 date and time with seconds, optional fraction, and Z or an offset; ASCII digits
@@ -81,8 +82,11 @@ class Field:
     # server sets it.
     sent: Callable[[dict], dict] | None = None
     nullable: bool = False
-    # Part of the receipt's keyed hash.
+    # Part of the receipt's keyed hash. A nullable field is only when it has a value, so
+    # that rows stored before it existed keep their receipts.
     signed: bool = True
+    # The browser may leave it out (widgets built before the field existed): then null.
+    optional: bool = False
     why: str = ""
 
 
@@ -104,6 +108,12 @@ FIELDS: tuple[Field, ...] = (
                                    "maxLength": SITE_ID_MAX_LENGTH}, _site),
     Field("revision", sa.Integer(), {"type": "integer", "minimum": 1}, _revision,
           why="The policy revision the visitor saw."),
+    Field("release", sa.String(64),
+          {"anyOf": [{"type": "string", "pattern": RELEASE_ID}, {"type": "null"}],
+           "description": "The release (content hash) whose texts the visitor was shown."},
+          _fixed({"type": "string", "pattern": RELEASE_ID}), nullable=True, optional=True,
+          why="What the visitor was shown: the release's texts and screenshots are kept "
+              "as long as an event names it. Null for events sent before releases existed."),
     Field("action", sa.String(16), {"enum": list(ACTIONS)}, _fixed({"enum": list(ACTIONS)})),
     Field("choices", Choices,
           {"type": "object", "additionalProperties": {"type": "boolean"},
@@ -163,7 +173,7 @@ def event_schema(manifest: dict) -> dict:
         "title": f"Consent event for site {manifest['site']}",
         "type": "object",
         "additionalProperties": False,
-        "required": list(SENT),
+        "required": [name for name in SENT if not BY_NAME[name].optional],
         "properties": {name: BY_NAME[name].sent(manifest) for name in SENT},
         # Under Global Privacy Control the widget's "accept all" leaves the advertising
         # categories off: the choices are then recorded as they are, with gpc true.
@@ -204,7 +214,8 @@ def shown(row: dict) -> dict:
 
 def receipt(row: dict, key: bytes) -> str:
     """A keyed hash of what was recorded: the visitor can show it, only the server can make it."""
-    signed = {name: row[name] for name in SIGNED}
+    signed = {name: row[name] for name in SIGNED
+              if not (BY_NAME[name].nullable and row.get(name) is None)}
     signed["server_time"] = iso(row["server_time"])
     text = json.dumps(signed, sort_keys=True, separators=(",", ":"))
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()

@@ -32,15 +32,17 @@ def models() -> list:
     """Every table the migrations make, as the code declares them: the events'
     (server/tables.py), the console's (server/console/tables.py), the rights requests' and
     their e-mail (server/rights/tables.py), the API keys and account links
-    (server/account_links/tables.py) and the webhooks' (server/webhooks/tables.py). Alembic's
-    environment and the model-vs-migrations checks read this one list."""
+    (server/account_links/tables.py), the webhooks' (server/webhooks/tables.py) and the
+    releases' (server/proof/tables.py). Alembic's environment and the model-vs-migrations
+    checks read this one list."""
     from .account_links.tables import metadata as account_links
     from .console.tables import metadata as console
+    from .proof.tables import metadata as proof
     from .rights.tables import metadata as rights
     from .tables import metadata as events
     from .webhooks.tables import metadata as webhooks
 
-    return [events, console, rights, account_links, webhooks]
+    return [events, console, rights, account_links, webhooks, proof]
 
 
 cli = AppGroup("db", help="Create or update the database schema (Alembic migrations).")

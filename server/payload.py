@@ -138,7 +138,7 @@ def check(body: dict, site: Validator) -> dict:
     for name in _INTEGERS:
         if type(body[name]) is not int:
             raise PayloadError("invalid value: must be an integer", name)
-    event = {name: body[name] for name in contract.SENT}
+    event = {name: body.get(name) for name in contract.SENT}
     event["choices"] = {c: body["choices"][c] for c in site.categories}
     event["page_url"] = page_url(body["page_url"])
     event["client_time"] = client_time(body["client_time"])

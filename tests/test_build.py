@@ -26,7 +26,7 @@ def test_build_writes_hashed_stable_compressed_and_manifest(dist_dir):
     packs = [manifest["files"][f"consent.{lang}.js"]["file"] for lang in ("fr", "en")]
     assert files == sorted([name + suffix
                             for name in [*bundles, "consent.js", "consent-en.js", *packs]
-                            for suffix in ("", ".gz", ".br")] + ["manifest.json"])
+                            for suffix in ("", ".gz", ".br")] + ["manifest.json", "release.json"])
     assert manifest["site"] == "kppay"
     assert manifest["revision"] == 1
     assert manifest["languages"] == ["fr", "en"]

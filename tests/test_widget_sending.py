@@ -24,9 +24,13 @@ def test_each_choice_is_sent_with_the_contract_body_and_no_cookie(w):
     assert headers["Content-Type"] == "text/plain;charset=UTF-8"  # no CORS preflight
     assert "Cookie" not in headers  # credentials: 'omit'
     event = json.loads(body)
-    assert set(event) == {"site", "revision", "consent_id", "event_id", "action", "choices",
-                          "language", "page_url", "gpc", "client_time"}
+    assert set(event) == {"site", "release", "revision", "consent_id", "event_id", "action",
+                          "choices", "language", "page_url", "gpc", "client_time"}
     assert event["site"] == "kppay" and event["revision"] == 1
+    # The release the page was shown: the build's content hash, from the bundle's site data.
+    manifest = json.loads((w.dist_dir / "kppay" / "manifest.json").read_text())
+    assert re.fullmatch(r"[0-9a-f]{64}", event["release"])
+    assert event["release"] == manifest["release"]
     assert HEX32.match(event["consent_id"]) and HEX32.match(event["event_id"])
     assert event["consent_id"] != event["event_id"]
     assert event["action"] == "accept_all"

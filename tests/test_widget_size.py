@@ -18,8 +18,12 @@ import pytest
 # reference to the site's rights page (with the reference and the language) added 9 B; issue
 # 15's valid markup for blocked external scripts (data-src) 9 B, and its notice of a changed
 # policy 12 B (the notice's text ships only in the bundles of sites that set `revised`).
+# Issue 13 added the release id (64 hex digits of a hash, which brotli cannot shrink below
+# 32 B) in the site data and one property in each event: 10 B of code, and 20 to 80 B for the
+# id, which changes with every release (1,000 random ids on the bundle of fe90e7b: +30 to +80 B,
+# median +46), so the bar allows the worst of them.
 # English pages have their own bundle, with the English texts instead of the French.
-BUDGET = {"fr": 6261, "en": 5890}
+BUDGET = {"fr": 6261 + 10 + 80, "en": 5890 + 10 + 80}
 
 
 def brotli_size(data: bytes) -> int:

@@ -33,7 +33,7 @@ export const wasRefused = (choice) => read(REFUSED_KEY) == choice.client_time;
 
 /* A subscriber of the choice (consent.js): each change is one event. */
 export const sendChange = ({ choice, action }) => {
-  keep(QUEUE_KEY, [...loadQueue(), { e: { site: SITE.id, event_id: randomHex(), action, language: lang,
+  keep(QUEUE_KEY, [...loadQueue(), { e: { site: SITE.id, release: SITE.release, event_id: randomHex(), action, language: lang,
     page_url: location.origin + location.pathname, gpc: GPC, ...choice }, n: 0, a: 0 }]);
   flush();
 };

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hmac
 import os
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -27,12 +26,15 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
+from consent_ids import HEX32, matches_whole
 from site_names import env_suffix
 
 from .. import ratelimit, store
 from ..db import get_engine
 from ..formats import csv_lines, jsonl_lines
 from ..html_pages import guard
+from ..proof import document
+from ..proof.attest import receipt_matches
 from ..pseudonym import pseudonymise
 from ..rights import outbox
 from ..rights.sender import MAX_ATTEMPTS
@@ -279,10 +281,6 @@ def dashboard(site_id: str):
                                   for n in (7, 30, 90, 365)])
 
 
-def _verified(row: dict, key: bytes) -> bool:
-    return hmac.compare_digest(store.receipt(row, key), row["receipt"])
-
-
 @bp.get("/<site_id>/records")
 @login_required
 def records(site_id: str):
@@ -301,12 +299,31 @@ def records(site_id: str):
         first, last = _range()
         rows = _listing(site.id, first, last)
     key = current_app.extensions["consent_keys"]["receipt"]
-    shown = [{**r, "verified": _verified(r, key)} for r in rows]
+    shown = [{**r, "verified": receipt_matches(r, key)} for r in rows]
     first, last = _range() if searched == "range" else (None, None)
     return render_template("console/records.html", site=site, rows=shown, searched=searched,
                            consent_id=consent_id, error=error, first=first, last=last,
                            limit=RECORDS_SHOWN, today=datetime.now(UTC).date()), \
         400 if error else 200
+
+
+@bp.get("/<site_id>/records/<consent_id>/proof")
+@login_required
+def proof(site_id: str, consent_id: str):
+    """The proof document of one visitor's consent on this site, to download."""
+    site = _site(site_id)
+    if not matches_whole(HEX32, consent_id):
+        abort(404)
+    html, count = document.proof(consent_id, site.id, language())
+    if not count:
+        abort(404)
+    # The owner and the site, never the visitor's consent id.
+    current_app.logger.info("console: owner %s made a proof document for %s", g.owner.id,
+                            site.id)
+    response = Response(html, mimetype="text/html", content_type="text/html; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="proof-{site.id}-{consent_id}.html"')
+    return response
 
 
 def _bounds(first: date, last: date) -> tuple[datetime, datetime]:

@@ -7,6 +7,7 @@ build, so that what translators see is exactly what the build looks up.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,15 +57,15 @@ class Extracted:
     context: str | None = None
 
 
-# Shown on the first layer to a visitor asked again after the policy changed, in the sites that
-# say when (`revised`); {date} is that date, written by the build in each language.
+# The texts the build adds only for sites that ask for them (consent_build/notices.toml).
+NOTICES_FILE = Path(__file__).with_name("notices.toml")
 POLICY_CHANGED_COMMENT = ("Shown on the first layer, under its heading, to a visitor asked "
                           "again because the cookie policy changed; {date} is the date, e.g. "
                           "25 October 2024")
 
 
 def policy_changed() -> Text:
-    return Text("Our cookie policy changed on {date}. Please review your choices.")
+    return Text(tomllib.loads(NOTICES_FILE.read_text(encoding="utf-8"))["policy_changed"])
 
 
 def duration_text(duration: str) -> Text:

@@ -11,8 +11,6 @@ import functools
 import tomllib
 from pathlib import Path
 
-from .toml_lines import key_lines, line_of
-
 FOLDER = Path(__file__).with_name("presets")
 # What a preset fills in a service; the rest of its file says where it comes from.
 SERVICE_KEYS = ("name", "provider", "purpose", "duration", "cookies", "hosts")
@@ -42,14 +40,3 @@ def resolve(categories: list) -> None:
             signals = category.setdefault("consent_mode", [])
             if isinstance(signals, list):
                 signals += [s for s in found["consent_mode"] if s not in signals]
-
-
-def texts() -> list[tuple[Path, int, str, str]]:
-    """(file, line, key, value) of every preset's purpose and duration, for the extraction."""
-    out = []
-    for preset in ids():
-        path = FOLDER / f"{preset}.toml"
-        lines = key_lines(path.read_text(encoding="utf-8"))
-        for key in ("purpose", "duration"):
-            out.append((path, line_of(lines, (key,)) or 1, key, load(preset)[key]))
-    return out

@@ -17,17 +17,12 @@ from babel.messages.extract import extract as extract_messages
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
-from . import messages, presets
 from .compiled import sources
 from .errors import BuildError, Problem
-from .extract import extract_site_toml
+from .extract import extract_build_toml, extract_site_toml
 from .messages import (
     COMMENT_TAG,
     JS_KEYWORDS,
-    POLICY_CHANGED_COMMENT,
-    SESSION_COMMENT,
-    duration_text,
-    policy_changed,
 )
 from .site_config import LANGUAGE_CODE, catalog_path, list_site_files
 from .toml_lines import key_lines, line_of
@@ -73,36 +68,34 @@ def extract(translations: Path, src: Path = ROOT / "banner_src",
         with path.open("rb") as fileobj:
             add(path, ((lineno, msgid, comments, context) for lineno, msgid, comments, context
                        in _site_messages(fileobj)))
-    add_preset_texts(add)
-    # The notice of a changed policy: any site may say when its policy changed.
-    add(Path(messages.__file__), [(1, policy_changed().msgid, (POLICY_CHANGED_COMMENT,), None)])
+    # The build's own texts (presets, notices), as `pybabel extract -F pyproject.toml` finds them.
+    for path in build_text_files():
+        with path.open("rb") as fileobj:
+            add(path, _as_found(extract_build_toml(fileobj, (), (), {})))
     out = io.BytesIO()
     write_po(out, catalog, width=None, sort_by_file=True)
     _write_if_changed(pot, out.getvalue())
     return pot
 
 
-def add_preset_texts(add) -> None:
-    """Every preset's purpose and duration: translated once, ready for any site that uses it."""
-    for path, lineno, key, value in presets.texts():
-        name = presets.load(path.stem)["name"]
-        if key == "purpose":
-            add(path, [(lineno, value, (f"Purpose of the service '{name}' (preset "
-                                        f"'{path.stem}'), shown in its table",), None)])
+def build_text_files() -> list[Path]:
+    """The build's data files that hold texts (pyproject.toml maps the same for pybabel)."""
+    folder = Path(__file__).parent
+    return sorted([folder / "notices.toml", *folder.glob("presets/*.toml")])
+
+
+def _as_found(extracted):
+    """Babel's (line, funcname, message, comments) as (line, msgid, comments, context)."""
+    for lineno, funcname, message, comments in extracted:
+        if funcname == "pgettext":
+            yield lineno, message[1], comments, message[0]
         else:
-            text = duration_text(value)
-            comment = (SESSION_COMMENT if text.count is None
-                       else "Cookie duration; %(num)d is a number")
-            add(path, [(lineno, text.msgid, (comment,), text.context)])
+            yield lineno, message, comments, None
 
 
 def _site_messages(fileobj):
     """A site file's texts as Babel's extract() yields them: (line, msgid, notes, context)."""
-    for lineno, _funcname, message, comments in extract_site_toml(fileobj, (), (), {}):
-        if isinstance(message, tuple) and len(message) == 2 and _funcname == "pgettext":
-            yield lineno, message[1], comments, message[0]
-        else:
-            yield lineno, message, comments, None
+    return _as_found(extract_site_toml(fileobj, (), (), {}))
 
 
 _CREATION_DATE = re.compile(rb'^"POT-Creation-Date: .*\\n"$', re.MULTILINE)

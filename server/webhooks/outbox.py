@@ -53,7 +53,8 @@ def event_type(row: dict) -> str:
 
 def payload(row: dict) -> str:
     """The body as Standard Webhooks shapes it: type, timestamp, data (the event)."""
-    data = {name: row[name] for name in WEBHOOK}
+    # An optional field an older event lacks (its release) is sent as null.
+    data = {name: row.get(name) for name in WEBHOOK}
     for name in ("server_time", "client_time"):
         data[name] = iso(data[name])
     return json.dumps({"type": event_type(row), "timestamp": data["server_time"],

@@ -52,11 +52,13 @@ def _configure(app: Flask) -> None:
         db,
         errors,
         health,
+        jwks,
         logs,
         migrate,
         openapi,
         ratelimit,
         secrets_file,
+        signing,
         sites,
     )
     from .rights import views as rights
@@ -66,6 +68,10 @@ def _configure(app: Flask) -> None:
                                       "receipt": secrets_file.derive(secret, "receipt"),
                                       "erased": secrets_file.derive(secret, "erased-event"),
                                       "console": secrets_file.derive(secret, "console-session")}
+    try:
+        app.extensions["consent_signing"] = signing.load(signing.folder_of(app.config))
+    except (OSError, ValueError) as exc:
+        raise settings.ConfigError(f"CONSENT_SIGNING_KEYS: {exc}") from exc
     app.extensions["consent_limiter"] = ratelimit.make_limiter(app.config)
     app.extensions["consent_sites"] = sites.Registry(app.config)
     proxies = app.config["CONSENT_PROXIES"]
@@ -85,6 +91,7 @@ def _configure(app: Flask) -> None:
     app.register_blueprint(bundle.bp)
     app.register_blueprint(consents.bp, url_prefix=app.config["CONSENT_PATH"])
     app.register_blueprint(health.bp)
+    app.register_blueprint(jwks.bp)
     app.register_blueprint(openapi.bp)
     console.init_app(app)
     rights.init_app(app)

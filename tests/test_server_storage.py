@@ -66,7 +66,8 @@ def test_migrations_run_from_empty_and_back(make_app, fresh_url):
     assert {t for t in inspector.get_table_names() if not t.startswith("consent_events_")} == {
         "alembic_version", "consent_events", "consent_event_ids", "erased_events",
         "console_owners", "console_owner_sites", "console_daily", "console_daily_categories",
-        "console_rollup", "console_refused_origins", "rights_requests", "rights_trail"}
+        "console_rollup", "console_refused_origins", "rights_requests", "rights_trail",
+        "consent_log_leaves", "consent_log_heads"}
     indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("consent_events")}
     assert indexes["ix_consent_events_consent_id"] == ["consent_id", "id"]
     assert indexes["ix_consent_events_site_time"] == ["site", "server_time"]
@@ -75,7 +76,7 @@ def test_migrations_run_from_empty_and_back(make_app, fresh_url):
     # cannot have it without the month.
     assert indexes["ix_consent_events_event_id"] == ["event_id"]
     assert inspector.get_pk_constraint("consent_event_ids")["constrained_columns"] == ["event_id"]
-    assert "0006 (head)" in runner.invoke(args=["db", "current"]).output
+    assert "0011 (head)" in runner.invoke(args=["db", "current"]).output
     assert post(app.test_client(), event()).status_code == 201
     assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
     assert sa.inspect(engine).get_table_names() == ["alembic_version"]

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from . import merkle
 from .contract import iso, receipt_answer, statement
-from .signing import BadSignature, Keyring, canonical
+from .signing import BadSignature, Keyring, canonical, canonical_event
 from .store import event_key
 from .tables import erased_events, event_ids, events, log_heads, log_leaves
 
@@ -35,7 +35,7 @@ PAGE = 5000
 
 def payload(row: dict) -> bytes:
     """The bytes a receipt signs and a leaf hashes: the event as RFC 8785 JSON."""
-    return canonical(statement(row))
+    return canonical_event(statement(row))
 
 
 def leaf(row: dict) -> bytes:

@@ -157,6 +157,9 @@ def verify(site: str, jwks_file, signatures: bool, head_files) -> None:
                            current_app.extensions["consent_keys"]["erased"],
                            cutoff(datetime.now(UTC), period), signatures,
                            [f.read() for f in head_files])
+    if not (report.leaves or report.heads or report.pending):
+        raise click.ClickException(f"site {site} has no events and no log: nothing to verify "
+                                   "(is the site id right?)")
     click.echo(f"site {site}: {report.leaves} events in the log, {report.heads} signed heads, "
                f"{report.signatures} receipt signatures checked; {report.purged} purged "
                f"(older than {_period(period)}), {report.erased} erased at the visitor's "

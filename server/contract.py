@@ -219,10 +219,13 @@ def receipt(row: dict, key: bytes) -> str:
 
 def statement(row: dict) -> dict:
     """The recorded event as the JWS signs it (and the Merkle log hashes it): every stored
-    field but the proofs, times as text. Canonicalised by server/signing.py (RFC 8785)."""
-    out = {name: row[name] for name in STATED}
+    field but the proofs, times as text, null fields left out: a nullable field added later
+    leaves the events recorded before it as they were signed. Canonicalised by
+    server/signing.py (RFC 8785)."""
+    out = {name: row[name] for name in STATED if row.get(name) is not None}
     for name in ("server_time", "client_time"):
-        out[name] = iso(row[name])
+        if name in out:
+            out[name] = iso(row[name])
     return out
 
 

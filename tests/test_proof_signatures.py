@@ -342,3 +342,34 @@ def test_the_log_job_appends_only_what_is_new_and_settled(fresh):
     post(client, event())
     assert "1 events appended, tree size 2, head signed" in log_now(app).output
     assert "0 events appended, tree size 2" in log_now(app).output
+
+
+def test_null_fields_are_left_out_of_what_is_signed(fresh):
+    """A field added later (nullable) must not change what older events were signed as; and
+    an unsigned event of before the signatures is logged and verified all the same."""
+    from server import ledger
+
+    app = fresh()
+    stored = rows(app, event_id=post(app.test_client(), event()).get_json()["event_id"])[0]
+    older = {k: v for k, v in stored.items() if k != "id"} | {
+        "event_id": "c" * 32, "client_time": None, "signature": None,
+        "server_time": stored["server_time"] - timedelta(minutes=1)}
+    write_rows(app.extensions["consent_engine"], [older])
+    assert b"client_time" not in ledger.payload(older)
+    assert ledger.payload(older | {"release": None}) == ledger.payload(older)
+    answer = ledger.receipt_of(rows(app, event_id="c" * 32)[0],
+                               app.extensions["consent_signing"])
+    assert (answer["verified"], answer["problem"]) == (
+        False, "recorded before receipts were signed")
+    log_now(app)
+    result = cli(app, "verify", "--site", "kppay")
+    assert result.exit_code == 0, result.output
+    assert "2 events in the log" in result.output and "1 receipt signatures" in result.output
+
+
+def test_a_site_without_events_is_not_said_to_verify(fresh):
+    app = fresh()
+    post(app.test_client(), event())
+    result = cli(app, "verify", "--site", "kppay-typo")
+    assert result.exit_code == 1
+    assert "site kppay-typo has no events and no log" in result.output

@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 
 from site_names import env_suffix
 
-from .. import ratelimit, store
+from .. import ledger, ratelimit, store
 from ..db import get_engine
 from ..formats import csv_lines, jsonl_lines
 from ..html_pages import guard
@@ -275,7 +275,11 @@ def dashboard(site_id: str):
 
 
 def _verified(row: dict, key: bytes) -> bool:
-    return hmac.compare_digest(store.receipt(row, key), row["receipt"])
+    """The record matches its keyed hash and, when it has one, its signed receipt."""
+    if not hmac.compare_digest(store.receipt(row, key), row["receipt"]):
+        return False
+    return (row.get("signature") is None
+            or ledger.receipt_of(row, current_app.extensions["consent_signing"])["verified"])
 
 
 @bp.get("/<site_id>/records")

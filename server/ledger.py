@@ -14,6 +14,7 @@ purged one is), and every signed head stays provable from the leaves alone.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,19 @@ def _events_of(connection, site: str, since: datetime | None = None,
         if len(page) < PAGE:
             return
         after = (page[-1]["server_time"], page[-1]["id"])
+
+
+def _leaves_of(connection, site: str) -> Iterator[dict]:
+    """One site's leaves by position, a page at a time."""
+    after = -1
+    while True:
+        page = connection.execute(
+            sa.select(log_leaves).where(log_leaves.c.site == site, log_leaves.c.position > after)
+            .order_by(log_leaves.c.position).limit(PAGE)).mappings().all()
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1]["position"]
 
 
 def _lock(connection, site: str) -> None:
@@ -167,36 +181,41 @@ def verify(engine: Engine, keyring: Keyring, site: str, erased_key: bytes, kept_
         heads.sort(key=lambda h: h["tree_size"])
         report.heads = len(heads)
         erased = set(connection.execute(sa.select(erased_events.c.event_key)).scalars())
-        stored: dict[str, tuple[bytes, str, datetime]] = {}
-        for row in _events_of(connection, site):
+
+        def check(row: dict) -> None:
             if signatures and row["signature"] is not None:
                 report.signatures += 1
                 _check_signature(keyring, row, problem)
-            stored[event_key(row["event_id"], erased_key)] = (
-                leaf(row), row["event_id"], _aware(row["server_time"]))
+
+        window = _Window(_events_of(connection, site), erased_key, check)
         frontier, missing = merkle.Frontier(), []
         pending_heads = list(heads)
         newest = None
-        leaves = connection.execute(sa.select(log_leaves).where(log_leaves.c.site == site)
-                                    .order_by(log_leaves.c.position)).mappings()
-        for entry in leaves:
+        for entry in _leaves_of(connection, site):
             position = entry["position"]
             if position != frontier.size:
                 problem(f"the log has no leaf at position {frontier.size} (next is {position})")
                 break
             logged = bytes.fromhex(entry["leaf_hash"])
-            newest = _aware(entry["server_time"])
-            found = stored.pop(entry["event_key"], None)
+            moment = _aware(entry["server_time"])
+            newest = moment if newest is None else max(newest, moment)
+            window.take(moment)
+            found = window.pop(entry["event_key"])
             if found is not None:
                 if found[0] != logged:
                     problem(f"event {found[1]} (log position {position}) differs from the "
                             "event that was logged")
             elif entry["event_key"] in erased:
                 report.erased += 1
-            elif newest < kept_from:
+            elif moment < kept_from:
                 report.purged += 1
             else:
                 missing.append(entry)
+            # No later leaf is older than this by more than SETTLE (the job's look-back):
+            # an event older than that which no leaf named was slipped in afterwards.
+            for _, event_id, at in window.unmatched_before(newest - SETTLE):
+                problem(f"event {event_id} (server time {iso(at)}) is not in the log: added "
+                        "after its time was logged")
             frontier.append(logged)
             while pending_heads and pending_heads[0]["tree_size"] == frontier.size:
                 head = pending_heads.pop(0)
@@ -215,14 +234,50 @@ def verify(engine: Engine, keyring: Keyring, site: str, erased_key: bytes, kept_
                         f"{iso(entry['server_time'])}) is missing: deleted, not purged nor "
                         "erased")
         # Events the log lacks: recent ones wait for the next run; older ones were slipped in.
-        for _, event_id, moment in stored.values():
-            if newest is not None and moment < newest - SETTLE:
-                problem(f"event {event_id} (server time {iso(moment)}) is not in the log: "
+        for _, event_id, at in window.rest():
+            if newest is not None and at < newest - SETTLE:
+                problem(f"event {event_id} (server time {iso(at)}) is not in the log: "
                         "added after its time was logged")
             else:
                 report.pending += 1
-    # The first problem first: positions and times ascend in each kind; keep the order found.
     return report
+
+
+class _Window:
+    """The site's events, read in log order alongside the leaves and held only while a leaf
+    may still name them: verify's memory is the events of one SETTLE, not the whole site."""
+
+    def __init__(self, rows: Iterator[dict], erased_key: bytes, check):
+        self.rows, self.erased_key, self.check = rows, erased_key, check
+        self.next: dict | None = next(rows, None)
+        self.held: dict[str, tuple[bytes, str, datetime]] = {}
+        self.order: deque[tuple[datetime, str]] = deque()
+
+    def take(self, until: datetime | None) -> None:
+        """Read every event up to `until` (None: all)."""
+        while self.next is not None:
+            at = _aware(self.next["server_time"])
+            if until is not None and at > until:
+                return
+            row, self.next = self.next, next(self.rows, None)
+            self.check(row)
+            key = event_key(row["event_id"], self.erased_key)
+            self.held[key] = (leaf(row), row["event_id"], at)
+            self.order.append((at, key))
+
+    def pop(self, key: str):
+        return self.held.pop(key, None)
+
+    def unmatched_before(self, moment: datetime) -> Iterator[tuple[bytes, str, datetime]]:
+        while self.order and self.order[0][0] < moment:
+            _, key = self.order.popleft()
+            found = self.held.pop(key, None)
+            if found is not None:
+                yield found
+
+    def rest(self) -> Iterator[tuple[bytes, str, datetime]]:
+        self.take(None)
+        yield from self.held.values()
 
 
 def _check_head(keyring: Keyring, site: str, head, problem) -> None:

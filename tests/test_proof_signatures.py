@@ -373,3 +373,25 @@ def test_a_site_without_events_is_not_said_to_verify(fresh):
     result = cli(app, "verify", "--site", "kppay-typo")
     assert result.exit_code == 1
     assert "site kppay-typo has no events and no log" in result.output
+
+
+def test_an_event_that_committed_late_is_logged_after_newer_ones_and_verifies(fresh):
+    """A batch may commit after a later one (its server time was set before): the next run
+    looks back one settle time and appends it, out of time order, and verify agrees."""
+    from server import ledger
+
+    app = fresh()
+    client = app.test_client()
+    for _ in range(3):
+        post(client, event())
+    log_now(app)
+    newest = rows(app)[-1]
+    late = {k: v for k, v in newest.items() if k != "id"} | {
+        "event_id": "d" * 32, "consent_id": "e" * 32,
+        "server_time": newest["server_time"] - ledger.SETTLE / 2}
+    late["signature"] = app.extensions["consent_signing"].sign(ledger.payload(late))
+    write_rows(app.extensions["consent_engine"], [late])
+    assert "1 events appended, tree size 4" in log_now(app).output
+    result = cli(app, "verify", "--site", "kppay")
+    assert result.exit_code == 0, result.output
+    assert "4 events in the log, 2 signed heads" in result.output

@@ -395,3 +395,22 @@ def test_an_event_that_committed_late_is_logged_after_newer_ones_and_verifies(fr
     result = cli(app, "verify", "--site", "kppay")
     assert result.exit_code == 0, result.output
     assert "4 events in the log, 2 signed heads" in result.output
+
+
+def test_the_readme_check_reads_a_record_of_a_rights_answer_and_a_signed_head(fresh, tmp_path):
+    app = fresh()
+    client = app.test_client()
+    body = event()
+    post(client, body)
+    jwks = client.get("/.well-known/jwks.json").get_json()
+    (record,) = client.get(f"/api/v1/consents/{body['consent_id']}").get_json()["events"]
+    (tmp_path / "record").mkdir()
+    checked = check_offline(tmp_path / "record", record, jwks)
+    assert checked.returncode == 0, checked.stderr
+    log_now(app)
+    with app.extensions["consent_engine"].connect() as connection:
+        head = connection.execute(sa.text("SELECT head FROM consent_log_heads")).scalar_one()
+    (tmp_path / "head").mkdir()
+    checked = check_offline(tmp_path / "head", {"signature": head}, jwks)
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["tree_size"] == 1

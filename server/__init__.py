@@ -52,11 +52,13 @@ def _configure(app: Flask) -> None:
         db,
         errors,
         health,
+        jwks,
         logs,
         migrate,
         openapi,
         ratelimit,
         secrets_file,
+        signing,
         sites,
     )
     from .account_links import api as account_links
@@ -74,6 +76,10 @@ def _configure(app: Flask) -> None:
                                       "account": secrets_file.derive(secret, "account-id"),
                                       # Seals the webhook endpoints' secrets (AES-256-GCM).
                                       "webhook": secrets_file.derive(secret, "webhook-secrets")}
+    try:
+        app.extensions["consent_signing"] = signing.load(signing.folder_of(app.config))
+    except (OSError, ValueError) as exc:
+        raise settings.ConfigError(f"CONSENT_SIGNING_KEYS: {exc}") from exc
     app.extensions["consent_limiter"] = ratelimit.make_limiter(app.config)
     app.extensions["consent_sites"] = sites.Registry(app.config)
     proxies = app.config["CONSENT_PROXIES"]
@@ -96,6 +102,7 @@ def _configure(app: Flask) -> None:
     app.register_blueprint(bundle.bp)
     app.register_blueprint(consents.bp, url_prefix=app.config["CONSENT_PATH"])
     app.register_blueprint(health.bp)
+    app.register_blueprint(jwks.bp)
     app.register_blueprint(openapi.bp)
     console.init_app(app)
     rights.init_app(app)

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import store
+from . import ledger, signing, store
 from .account_links import links
 from .db import get_engine
 from .formats import categories_of, csv_lines, jsonl_lines
@@ -119,6 +119,81 @@ def _forget_links(engine, label: str, site: str | None, others: list[str], limit
     forgotten = links.forget_expired(engine, site, others, limit)
     if forgotten:
         click.echo(f"{label}: forgot {forgotten} account links of purged consents")
+
+
+def _log_sites(site: str | None) -> list[str]:
+    if site:
+        return [site]
+    return store.site_ids(get_engine())
+
+
+@cli.command("log")
+@click.option("--site", help="Only this site's log (default: every site with events).")
+@click.option("--now", "now_text", metavar="TIME", help="Log as of this time (default: now).")
+def log(site: str | None, now_text: str | None) -> None:
+    """Append the settled events to each site's Merkle log and sign its new tree head.
+
+    Run it every few minutes (cron, a systemd timer): consents are logged within that time
+    plus one minute. Safe to run on several machines at once.
+    """
+    keys = current_app.extensions
+    for name in _log_sites(site):
+        added, size = ledger.append(get_engine(), keys["consent_signing"], name,
+                                    keys["consent_keys"]["erased"],
+                                    moment(now_text) if now_text else None)
+        click.echo(f"site {name}: {added} events appended, tree size {size}"
+                   f"{', head signed' if added else ''}")
+
+
+@cli.command("verify")
+@click.option("--site", required=True, help="The site whose log is checked.")
+@click.option("--jwks", "jwks_file", type=click.File("r", encoding="utf-8"),
+              help="Check the signatures with this JWKS (e.g. one fetched from "
+                   "/.well-known/jwks.json) instead of the server's own keys.")
+@click.option("--signatures/--no-signatures", default=True, show_default=True,
+              help="Also check every event's own receipt signature.")
+@click.option("--head", "head_files", multiple=True, type=click.File("r", encoding="ascii"),
+              help="A signed tree head (JWS) kept by the auditor: the log must still "
+                   "recompute to it. Repeatable.")
+def verify(site: str, jwks_file, signatures: bool, head_files) -> None:
+    """Recompute the site's log from the stored events, check every signed head; exit 1 and
+    name the first event that differs."""
+    import json
+
+    keyring = (signing.from_jwks(json.load(jwks_file)) if jwks_file
+               else current_app.extensions["consent_signing"])
+    known = registry().get(site)
+    period = known.retention if known else current_app.config["CONSENT_RETENTION"]
+    report = ledger.verify(get_engine(), keyring, site,
+                           current_app.extensions["consent_keys"]["erased"],
+                           cutoff(datetime.now(UTC), period), signatures,
+                           [f.read() for f in head_files])
+    if not (report.leaves or report.heads or report.pending):
+        raise click.ClickException(f"site {site} has no events and no log: nothing to verify "
+                                   "(is the site id right?)")
+    click.echo(f"site {site}: {report.leaves} events in the log, {report.heads} signed heads, "
+               f"{report.signatures} receipt signatures checked; {report.purged} purged "
+               f"(older than {_period(period)}), {report.erased} erased at the visitor's "
+               f"request, {report.pending} not logged yet")
+    if report.ok:
+        click.echo(f"site {site}: the log verifies")
+        return
+    for problem in report.problems[:20]:
+        click.echo(f"FAILED: {problem}", err=True)
+    if len(report.problems) > 20:
+        click.echo(f"... and {len(report.problems) - 20} more problems", err=True)
+    sys.exit(1)
+
+
+@cli.command("rotate-key")
+def rotate_key() -> None:
+    """Make a new signing key; the old one is retired, its public key stays in the JWKS.
+
+    Restart the workers afterwards: each signs with the key it loaded at start.
+    """
+    folder = signing.folder_of(current_app.config)
+    kid = signing.rotate(folder)
+    click.echo(f"new signing key {kid} in {folder}; restart the server to sign with it")
 
 
 # PostgreSQL: months of partitions kept ready ahead of now (the migration creates as many).

@@ -196,6 +196,13 @@ def _keep(value, _name: str):
     return value
 
 
+def key_folder(value, name: str) -> str | None:
+    if value is not None and Path(value).exists() and not Path(value).is_dir():
+        raise ConfigError(f"{name}={value!r}: not a folder; expected the folder of the "
+                          "signing keys (active.pem and public/)")
+    return value
+
+
 # Every setting: its name (the environment variable), its default, its check. A default of
 # None means "not set" (each check says what that does).
 SETTINGS: dict[str, tuple[object, Callable]] = {
@@ -222,6 +229,10 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "CONSENT_TRANSLATIONS_DIR": (None, catalog_folder),
     # The instance folder: the demo's SQLite file and the generated secret.
     "CONSENT_INSTANCE_PATH": (None, _keep),
+    # The Ed25519 keys that sign receipts and log heads (server/signing.py). None: the
+    # instance's signing-keys/ folder, with a key made on first start. Several machines must
+    # share one folder's keys, as they share CONSENT_SECRET.
+    "CONSENT_SIGNING_KEYS": (None, key_folder),
     # None: apply migrations at start for SQLite only; PostgreSQL is migrated on purpose.
     "CONSENT_AUTO_MIGRATE": (None, maybe_boolean),
     # How long events are kept: the policy's section 5 says 7 years.

@@ -137,6 +137,14 @@ FIELDS: tuple[Field, ...] = (
           {"type": "string", "pattern": HEX64,
            "description": "HMAC-SHA256 of the recorded event."},
           signed=False, why="Stored so that a replay gets the same receipt back."),
+    Field("signature", sa.Text(), {"anyOf": [
+        {"type": "string", "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"},
+        {"type": "null"}],
+        "description": "Compact JWS (RFC 7515, alg EdDSA, kid header) whose payload is the "
+                       "recorded event as RFC 8785 canonical JSON; its key is in "
+                       "/.well-known/jwks.json. Null for events recorded before signing."},
+          nullable=True, signed=False,
+          why="Anyone can check it offline with the published public key."),
 )
 BY_NAME = {f.name: f for f in FIELDS}
 # What the browser sends, in the order errors are looked for.
@@ -149,9 +157,11 @@ SIGNED = tuple(f.name for f in FIELDS if f.signed)
 # The CSV's columns before the per-category ones.
 EXPORTED = tuple(f.name for f in FIELDS if f.name != "choices")
 # The 201's body: the visitor's proof.
-RECEIPT = ("event_id", "consent_id", "server_time", "receipt")
+RECEIPT = ("event_id", "consent_id", "server_time", "receipt", "signature")
+# What the JWS signature's payload holds: the whole recorded event, but for its two proofs.
+STATED = tuple(f.name for f in FIELDS if f.name not in ("receipt", "signature"))
 # What a signed webhook tells the site's back end of an event (server/webhooks): the event as
-# recorded, less what describes the visitor's device and network.
+# recorded, with its receipt and signature, less what describes the visitor's device and network.
 WEBHOOK = tuple(f.name for f in FIELDS if f.name not in ("user_agent", "ip_pseudonym"))
 
 
@@ -219,6 +229,18 @@ def receipt(row: dict, key: bytes) -> str:
     signed["server_time"] = iso(row["server_time"])
     text = json.dumps(signed, sort_keys=True, separators=(",", ":"))
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def statement(row: dict) -> dict:
+    """The recorded event as the JWS signs it (and the Merkle log hashes it): every stored
+    field but the proofs, times as text, null fields left out: a nullable field added later
+    leaves the events recorded before it as they were signed. Canonicalised by
+    server/signing.py (RFC 8785)."""
+    out = {name: row[name] for name in STATED if row.get(name) is not None}
+    for name in ("server_time", "client_time"):
+        if name in out:
+            out[name] = iso(row[name])
+    return out
 
 
 def receipt_answer(row: dict) -> dict:

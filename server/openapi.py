@@ -60,6 +60,19 @@ SCHEMAS = {
         "type": "object", "additionalProperties": False, "required": ["unlinked"],
         "properties": {"unlinked": {"type": "integer", "minimum": 0}},
     },
+    "JWKS": {
+        "type": "object", "additionalProperties": False, "required": ["keys"],
+        "description": "RFC 7517: every Ed25519 key that signed receipts or log heads, the "
+                       "one in use first; retired keys stay so that their receipts verify.",
+        "properties": {"keys": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["kty", "crv", "x", "kid", "alg", "use"],
+            "properties": {"kty": {"const": "OKP"}, "crv": {"const": "Ed25519"},
+                           "x": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"},
+                           "kid": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$",
+                                   "description": "The key's RFC 7638 thumbprint."},
+                           "alg": {"const": "EdDSA"}, "use": {"const": "sig"}}}}},
+    },
     "Health": {
         "type": "object", "additionalProperties": False, "required": ["status", "database"],
         "properties": {"status": {"const": "ok"}, "database": {"const": "ok"}},
@@ -192,6 +205,11 @@ def document(path: str, sites) -> dict:
             "/healthz": {"get": {"summary": "The app and its database answer.",
                                  "responses": {"200": _json("Health", "Healthy."),
                                                **_errors(503)}}},
+            "/.well-known/jwks.json": {"get": {
+                "summary": "The public keys that verify receipts' signatures, offline.",
+                "responses": {"200": {"description": "A JWK Set.", "content": {
+                    "application/jwk-set+json": {
+                        "schema": {"$ref": "#/components/schemas/JWKS"}}}}}}},
             "/api/openapi.json": {"get": {"summary": "This description.", "responses": {
                 "200": {"description": "OpenAPI 3.1.",
                         "content": {"application/json": {"schema": {"type": "object"}}}}}}},

@@ -267,6 +267,12 @@ def history(engine: Engine, consent_id: str) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+def site_ids(engine: Engine) -> list[str]:
+    """Every site that has events."""
+    with engine.connect() as connection:
+        return sorted(connection.execute(sa.select(events.c.site).distinct()).scalars())
+
+
 def sites_of(engine: Engine, consent_id: str) -> list[str]:
     with engine.connect() as connection:
         return list(connection.execute(sa.select(events.c.site).distinct()

@@ -49,3 +49,33 @@ erased_events = sa.Table(
     sa.Column("event_key", sa.String(64), primary_key=True),
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# The Merkle log of each site's events (server/ledger.py), in the manner of Certificate
+# Transparency: one leaf per event, in the order the log job appended them. A leaf outlives its
+# event (purge, erasure): what is left is a hash, the event's id as a keyed hash (the key of
+# erased_events, so that an erased event is recognised) and its server time (so that a purged
+# one is), and the signed heads stay provable. Append-only, like the events (migration 0011).
+log_leaves = sa.Table(
+    "consent_log_leaves",
+    metadata,
+    sa.Column("site", sa.String(64), primary_key=True),
+    sa.Column("position", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("event_key", sa.String(64), nullable=False),
+    sa.Column("server_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("leaf_hash", sa.String(64), nullable=False),
+    # The log job's look-back over the last events appended.
+    sa.Index("ix_consent_log_leaves_site_time", "site", "server_time"),
+)
+
+# The tree heads the server signed: size, root hash and time as a compact JWS (`head`), and the
+# frontier (the perfect subtrees' roots) from which the next job carries on.
+log_heads = sa.Table(
+    "consent_log_heads",
+    metadata,
+    sa.Column("site", sa.String(64), primary_key=True),
+    sa.Column("tree_size", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("root_hash", sa.String(64), nullable=False),
+    sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("frontier", sa.Text(), nullable=False),
+    sa.Column("head", sa.Text(), nullable=False),
+)

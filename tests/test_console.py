@@ -64,8 +64,11 @@ def login(client, email=EMAIL, password=PASSWORD):
 
 
 def insert(app, moments, action="custom", site="kppay", language="fr", gpc=False,
-           granted=("essential", "performance"), receipt=None) -> list[dict]:
-    """Rows as the POST writes them (receipt included), at chosen server times."""
+           granted=("essential", "performance"), receipt=None,
+           signature=None) -> list[dict]:
+    """Rows as the POST writes them (receipt and signature included), at chosen server
+    times."""
+    from server import ledger
     from server.contract import receipt as sign
 
     key = app.extensions["consent_keys"]["receipt"]
@@ -77,6 +80,8 @@ def insert(app, moments, action="custom", site="kppay", language="fr", gpc=False
                "user_agent": "test", "ip_pseudonym": "0" * 32, "gpc": gpc,
                "client_time": None, "server_time": moment}
         row["receipt"] = receipt or sign(row, key)
+        row["signature"] = signature or app.extensions["consent_signing"].sign(
+            ledger.payload(row))
         batch.append(row)
     write_rows(app.extensions["consent_engine"], batch)
     return batch
@@ -269,9 +274,14 @@ def test_records_check_each_receipt_against_the_stored_row(console):
     page = client.get(f"/admin/kppay/records?consent_id={forged['consent_id']}",
                       headers={"Accept-Language": "en"}).text
     assert "receipt does not match the record" in page and "receipt verified" not in page
+    # The right keyed hash, but the signed receipt of another event.
+    other = insert(console, [datetime.now(UTC)], signature=forged["signature"])[0]
+    page = client.get(f"/admin/kppay/records?consent_id={other['consent_id']}",
+                      headers={"Accept-Language": "en"}).text
+    assert "receipt does not match the record" in page and "receipt verified" not in page
     listed = client.get(f"/admin/kppay/records?from={date.today()}&to={date.today()}",
                         headers={"Accept-Language": "en"}).text
-    assert listed.count("receipt verified") == 1 and listed.count("does not match") == 1
+    assert listed.count("receipt verified") == 1 and listed.count("does not match") == 2
     bad = client.get("/admin/kppay/records?consent_id=not-an-id")
     assert bad.status_code == 400
 

@@ -78,7 +78,8 @@ def test_an_event_without_a_release_stays_valid_and_keeps_its_receipt(make_app):
     assert post(app.test_client(), body).status_code == 201
     [row] = rows(app, event_id=body["event_id"])
     key = app.extensions["consent_keys"]["receipt"]
-    assert row["release"] is None and receipt_matches(row, key)
+    with app.app_context():  # its signature is checked with the server's keys
+        assert row["release"] is None and receipt_matches(row, key)
     # A row stored before the column existed hashes as it did then.
     before = {name: value for name, value in row.items() if name != "release"}
     assert receipt(before, key) == row["receipt"]

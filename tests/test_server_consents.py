@@ -31,7 +31,7 @@ def test_a_valid_event_is_stored_and_answered_with_a_receipt(app, client, conten
                                                    "Origin": "https://www.kppay.tg"})
     assert response.status_code == 201, response.json
     answer = response.json
-    assert set(answer) == {"event_id", "consent_id", "server_time", "receipt"}
+    assert set(answer) == {"event_id", "consent_id", "server_time", "receipt", "signature"}
     assert answer["event_id"] == body["event_id"]
     assert answer["consent_id"] == body["consent_id"]
     assert answer["server_time"].endswith("Z")

@@ -42,7 +42,8 @@ def test_the_receipt_answer_and_stored_row_are_the_contracts(make_app):
     client = app.test_client()
     body = event()
     answer = post(client, body).json
-    assert sorted(answer) == sorted(["event_id", "consent_id", "server_time", "receipt"])
+    assert sorted(answer) == sorted(["event_id", "consent_id", "server_time", "receipt",
+                                     "signature"])
     (stored,) = client.get(f"/api/v1/consents/{body['consent_id']}").json["events"]
     from server.contract import FIELDS
     assert set(stored) == {f.name for f in FIELDS}

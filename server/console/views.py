@@ -33,8 +33,6 @@ from .. import ratelimit, store
 from ..db import get_engine
 from ..formats import csv_lines, jsonl_lines
 from ..html_pages import guard
-from ..proof import document
-from ..proof.attest import receipt_matches
 from ..pseudonym import pseudonymise
 from ..rights import outbox
 from ..rights.sender import MAX_ATTEMPTS
@@ -299,6 +297,9 @@ def records(site_id: str):
         first, last = _range()
         rows = _listing(site.id, first, last)
     key = current_app.extensions["consent_keys"]["receipt"]
+    # The proof package speaks the console's language (console.i18n): imported when used.
+    from ..proof.attest import receipt_matches
+
     shown = [{**r, "verified": receipt_matches(r, key)} for r in rows]
     first, last = _range() if searched == "range" else (None, None)
     return render_template("console/records.html", site=site, rows=shown, searched=searched,
@@ -314,6 +315,8 @@ def proof(site_id: str, consent_id: str):
     site = _site(site_id)
     if not matches_whole(HEX32, consent_id):
         abort(404)
+    from ..proof import document
+
     html, count = document.proof(consent_id, site.id, language())
     if not count:
         abort(404)

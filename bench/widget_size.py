@@ -35,7 +35,8 @@ def main() -> None:
     # The build itself (its release id included), written nowhere.
     built = build(site_file, ROOT / "banner_src", translations, ROOT / "dist", check=False,
                   write=False)
-    widget = SimpleNamespace(js=built["js"], packs=built["packs"], parts=built["parts"])
+    widget = SimpleNamespace(js=built["js"], bundles=built["bundles"], packs=built["packs"],
+                             parts=built["parts"])
     default = config.site["default_language"]
     print(f"{'':<34} {'raw':>7} {'gzip':>7} {'brotli':>7}")
     print(row(f"bundle of {default} (consent.js)", widget.js))
@@ -49,6 +50,7 @@ def main() -> None:
         print(row(f"pack {lang} (a switch to {lang})", pack))
     for lang, bundle in widget.bundles.items():
         print(row(f"visitor of a page in {lang}", bundle))
+
 
 if __name__ == "__main__":
     main()

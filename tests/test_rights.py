@@ -175,6 +175,9 @@ def test_the_banners_link_fills_in_its_reference_and_language(app):
     assert f'value="{consent_id}"' in page.text and 'lang="en"' in page.text
     # Reading the form stores nothing in the browser (the site's cookie audit would flag it).
     assert "Set-Cookie" not in page.headers
+    # A HEAD is a GET without its body (a link checker's, a crawler's), not a request filed.
+    head = visitor.head(f"/rights/kppay?lang=en&consent_id={consent_id}")
+    assert head.status_code == 200 and "Set-Cookie" not in head.headers
     # The other language keeps the reference; the form is sent to the same address.
     assert f'href="/rights/kppay?lang=fr&amp;consent_id={consent_id}"' in page.text
     assert re.search(r'<form method="post" class="stack"', page.text)

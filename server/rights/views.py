@@ -103,7 +103,7 @@ def _limit() -> None:
 @bp.route("/<site_id>", methods=["GET", "POST"])
 def page(site_id: str):
     site = _site(site_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask answers with GET's view)
         cookie = request.cookies.get(site.manifest.get("cookie_name", "consent_banner"))
         consent_id = form.known_consent_id(request.args.get("consent_id"), cookie)
         filed = form.Filed(consent_id=consent_id, errors={})

@@ -264,6 +264,11 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "CONSENT_WEBHOOK_LOCAL": ("0", boolean),
     # Seconds an endpoint has to answer one attempt.
     "CONSENT_WEBHOOK_TIMEOUT": ("10", seconds(0.5, 60)),
+    # Seconds a message waits before its first attempt: longer than a consent's write may take
+    # (the group commit's wait and the database's deadline, CONSENT_DB_TIMEOUT each), so that
+    # an earlier message of the same consent id still being committed in another worker is
+    # seen, and sent, first.
+    "CONSENT_WEBHOOK_SETTLE": ("5", seconds(0, 300)),
     # Seconds before the first retry; each next wait doubles (with jitter) up to the maximum.
     "CONSENT_WEBHOOK_BACKOFF": ("5", seconds(0.01, 3600)),
     "CONSENT_WEBHOOK_BACKOFF_MAX": ("3600", seconds(0.01, 86400)),

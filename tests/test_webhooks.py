@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +21,8 @@ from .server_helpers import event, post
 from .webhook_receiver import Receiver
 
 FAST = {"CONSENT_WEBHOOK_LOCAL": True, "CONSENT_WEBHOOK_BACKOFF": 0.05,
-        "CONSENT_WEBHOOK_BACKOFF_MAX": 0.2, "CONSENT_WEBHOOK_TIMEOUT": 2}
+        "CONSENT_WEBHOOK_BACKOFF_MAX": 0.2, "CONSENT_WEBHOOK_TIMEOUT": 2,
+        "CONSENT_WEBHOOK_SETTLE": 0}
 
 
 @pytest.fixture
@@ -353,3 +355,42 @@ def test_purged_events_take_their_messages_with_them(make, receiver, days, db_ki
     assert result.exit_code == 0, result.output
     assert ("dropped the month" in result.output) == (db_kind == "postgresql" and days == 70)
     assert queued(app) == [] and tried(app) == []
+
+
+def test_a_message_waits_for_an_earlier_one_of_its_consent_still_being_committed(
+        dist_dir, tmp_path, receiver):
+    """Two workers write two events of one visitor at once: the one with the lower id may
+    commit last. Its later sibling is not sent while it is invisible (PostgreSQL: SQLite's one
+    writer commits in id order)."""
+    from server import create_app
+
+    from .conftest import postgres_schema
+
+    with postgres_schema() as url:
+        app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
+                          "CONSENT_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url,
+                          "CONSENT_AUTO_MIGRATE": True, **FAST, "CONSENT_WEBHOOK_SETTLE": 1.0})
+        engine, key = app.extensions["consent_engine"], app.extensions["consent_keys"]["webhook"]
+        endpoint = register(app, receiver)
+        created, consent_id = datetime.now(UTC), uuid.uuid4().hex
+
+        def message(event_id: str) -> dict:
+            return {"endpoint_id": endpoint, "consent_id": consent_id, "event_id": event_id,
+                    "payload": "{}", "created_at": created, "next_at": created}
+
+        first = engine.connect()
+        try:
+            still_open = first.begin()
+            first.execute(messages.insert(), message("a" * 32))  # the lower id, not committed
+            with engine.begin() as connection:
+                connection.execute(messages.insert(), message("b" * 32))
+            # Without the wait, "b" would go now, before "a".
+            assert delivery.claim(engine, key, created + timedelta(seconds=0.5), 10, 5,
+                                  settle=1.0) == []
+            still_open.commit()
+            claimed = delivery.claim(engine, key, created + timedelta(seconds=1.5), 10, 5,
+                                     settle=1.0)
+            assert [c.event_id for c in claimed] == ["a" * 32]  # "b" waits for it
+        finally:
+            first.close()  # an open transaction would hold the schema's drop forever
+            engine.dispose()

@@ -32,7 +32,8 @@ def server(dist_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("webhooks")
     with postgres_schema() as url:
         environ = {"CONSENT_SECRET": SECRET, "WEB_CONCURRENCY": "1",
-                   "CONSENT_WEBHOOK_LOCAL": "1", "CONSENT_WEBHOOK_BACKOFF": "0.05"}
+                   "CONSENT_WEBHOOK_LOCAL": "1", "CONSENT_WEBHOOK_BACKOFF": "0.05",
+                   "CONSENT_WEBHOOK_SETTLE": "0"}
         process, port, _ = start_gunicorn(url, dist_dir, tmp, **environ)
         try:
             env = {**os.environ, "DATABASE_URL": url, "CONSENT_DIST_DIR": str(dist_dir),

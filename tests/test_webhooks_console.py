@@ -25,7 +25,8 @@ def console(make_app):
     from server.console import accounts
     from server.console.tables import owner_sites, owners
 
-    app = make_app(CONSENT_WEBHOOK_LOCAL=True, CONSENT_WEBHOOK_BACKOFF=0.05)
+    app = make_app(CONSENT_WEBHOOK_LOCAL=True, CONSENT_WEBHOOK_BACKOFF=0.05,
+                   CONSENT_WEBHOOK_SETTLE=0)
     engine = app.extensions["consent_engine"]
     accounts.add(engine, EMAIL, PASSWORD, ["kppay"])
     yield app

@@ -22,7 +22,7 @@ from .webhook_receiver import Receiver
 SECRET = "ab" * 32
 WEBHOOKS = {"CONSENT_SECRET": SECRET, "CONSENT_WEBHOOK_LOCAL": "1",
             "CONSENT_WEBHOOK_TIMEOUT": "1", "CONSENT_WEBHOOK_BACKOFF": "0.05",
-            "CONSENT_WEBHOOK_BACKOFF_MAX": "0.5"}
+            "CONSENT_WEBHOOK_BACKOFF_MAX": "0.5", "CONSENT_WEBHOOK_SETTLE": "0.5"}
 
 
 def start_deliverer(db_url: str, dist_dir, tmp_path: Path) -> subprocess.Popen:

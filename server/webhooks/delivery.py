@@ -38,11 +38,13 @@ class Policy:
     backoff: float
     backoff_max: float
     give_up: float
+    settle: float = 0.0
 
     @classmethod
     def of(cls, config) -> Policy:
         return cls(config["CONSENT_WEBHOOK_TIMEOUT"], config["CONSENT_WEBHOOK_BACKOFF"],
-                   config["CONSENT_WEBHOOK_BACKOFF_MAX"], config["CONSENT_WEBHOOK_GIVE_UP"])
+                   config["CONSENT_WEBHOOK_BACKOFF_MAX"], config["CONSENT_WEBHOOK_GIVE_UP"],
+                   config["CONSENT_WEBHOOK_SETTLE"])
 
     def wait(self, attempt: int) -> float:
         """Exponential, halved at random (equal jitter): retries of many messages failed at
@@ -79,14 +81,18 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def claim(engine: Engine, key: bytes, now: datetime, limit: int, lease: float) -> list[Claimed]:
+def claim(engine: Engine, key: bytes, now: datetime, limit: int, lease: float,
+          settle: float = 0.0) -> list[Claimed]:
     """Lease up to `limit` due messages, oldest first, at most one per endpoint and consent id,
-    and count their attempt."""
+    and count their attempt. Only messages `settle` seconds old: two events of one consent id
+    written by two workers at once may commit in the other order than their ids, and the
+    later one must not go out while the earlier one is still invisible."""
     blocked = sa.exists().where(_EARLIER.c.endpoint_id == messages.c.endpoint_id,
                                 _EARLIER.c.consent_id == messages.c.consent_id,
                                 _EARLIER.c.state == "pending", _EARLIER.c.id < messages.c.id)
     due = (sa.select(messages.c.id).where(
         messages.c.state == "pending", messages.c.next_at <= now,
+        messages.c.created_at <= now - timedelta(seconds=settle),
         sa.or_(messages.c.leased_until.is_(None), messages.c.leased_until <= now), ~blocked)
         .order_by(messages.c.id).limit(limit))
     with engine.begin() as connection:
@@ -173,7 +179,8 @@ def settle(engine: Engine, message: Claimed, outcome: Outcome, now: datetime,
 
 def deliver_once(engine: Engine, key: bytes, policy: Policy, limit: int = 20) -> dict[str, int]:
     """One round: claim what is due, send it, settle each. Counts per resulting state."""
-    claimed = claim(engine, key, datetime.now(UTC), limit, policy.timeout * limit + 2)
+    claimed = claim(engine, key, datetime.now(UTC), limit, policy.timeout * limit + 2,
+                    policy.settle)
     counts: dict[str, int] = {}
     for message in claimed:
         if message.secret is None:

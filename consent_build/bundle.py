@@ -271,6 +271,7 @@ def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
         # The notice of a changed policy, for sites that say when it changed.
         revised=index[policy_changed().key] if site.get("revised") else None,
         cookieName=site["cookie_name"],
+        cookieDomain=site.get("cookie_domain"),
         rtl=rtl_languages(site["languages"]) or None,
         # host -> service, for the placeholders (block.js); only for a site that declares hosts
         hosts=service_of_host(config),

@@ -43,7 +43,8 @@ TERSER_FLAGS = ["--module", "--ecma", "2020", "-c", TERSER_COMPRESS, "-m",
 INTERNAL_PROPERTIES = (
     # site.js: the data's top level, the site, a category, a cookie or service, a text pack
     "texts", "packs", "css",
-    "policy", "lifetime", "defaultLanguage", "endpoint", "cookieName", "rtl", "revised",
+    "policy", "lifetime", "defaultLanguage", "endpoint", "cookieName", "cookieDomain", "rtl",
+    "revised",
     "categories",
     "required", "title", "description", "consentMode", "items",
     "purpose", "duration", "cookies", "hosts",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from publicsuffixlist import PublicSuffixList
 
 from . import presets
 from .errors import BuildError, Problem
@@ -27,12 +28,14 @@ _DEFS = SCHEMA["$defs"]
 _SITE = SCHEMA["properties"]["site"]["properties"]
 MAX_LIFETIME_DAYS = _SITE["lifetime_days"]["maximum"]  # 13 months (CNIL, EDPB guidance)
 LANGUAGE_CODE = re.compile(_SITE["languages"]["items"]["pattern"])
+COOKIE_DOMAIN = re.compile(_SITE["cookie_domain"]["pattern"])
 CONSENT_MODE_SIGNALS = set(_DEFS["category"]["properties"]["consent_mode"]["items"]["enum"])
 # The schema's duration pattern, with its groups named for the code that reads them.
 DURATION = re.compile(_DEFS["duration"]["pattern"].replace("([1-9][0-9]*)", "(?P<num>[1-9][0-9]*)")
                       .replace("(minute|hour|day|month|year)",
                                "(?P<unit>minute|hour|day|month|year)"))
 _VALIDATOR = Draft202012Validator(SCHEMA)
+_PUBLIC_SUFFIXES = PublicSuffixList()
 # Where the toolchain's sites live: one file a site, named after its id (sites/kppay.toml).
 SITES_FOLDER = "sites"
 # The msgctxt of a text a site words its own way (`reworded`).
@@ -206,6 +209,13 @@ def _check_semantics(report: _Report, site: dict, categories: list[dict],
                    f"language {lang!r} has no catalog; expected "
                    f"{catalog_path(translations, lang)} "
                    f"(create it with `python build.py init {lang} --site {path}`)")
+    domain = site.get("cookie_domain")
+    if (isinstance(domain, str) and COOKIE_DOMAIN.match(domain)
+            and _PUBLIC_SUFFIXES.is_public(domain)):
+        report(("site", "cookie_domain"),
+               f"{domain!r} is a public suffix (Public Suffix List): browsers refuse a cookie "
+               "set on it for every site below it; expected the site's own domain, such as "
+               "'kppay.tg'")
     default = site.get("default_language")
     if default and default not in languages:
         report(("site", "default_language"),

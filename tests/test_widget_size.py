@@ -22,8 +22,10 @@ import pytest
 # 32 B) in the site data and one property in each event: 10 B of code, and 20 to 80 B for the
 # id, which changes with every release (1,000 random ids on the bundle of fe90e7b: +30 to +80 B,
 # median +46), so the bar allows the worst of them.
+# Issue 15's cookie_domain (one choice across KPpay's subdomains, set only on a host under
+# it) added about 20 B (code and the domain in the data).
 # English pages have their own bundle, with the English texts instead of the French.
-BUDGET = {"fr": 6261 + 10 + 80, "en": 5890 + 10 + 80}
+BUDGET = {"fr": 6261 + 10 + 80 + 20, "en": 5890 + 10 + 80 + 20}
 
 
 def brotli_size(data: bytes) -> int:

@@ -1,4 +1,6 @@
 /* First-party cookies: read them all, write one, delete one wherever it may live. */
+import { SITE } from "./site.js";
+
 export const readCookies = () => {
   const cookies = {};
   for (const pair of document.cookie.split("; ")) {
@@ -8,8 +10,12 @@ export const readCookies = () => {
   return cookies;
 };
 
+/* On the site's cookie_domain when the page is under it: one choice for all its subdomains;
+   elsewhere (a preview, a staging host) the browser would refuse it, so the page's host. */
 export const setCookie = (name, value, seconds) => {
+  const domain = SITE.cookieDomain;
   document.cookie = name + "=" + value + ";Max-Age=" + seconds + ";Path=/;SameSite=Lax" +
+    (domain && ("." + location.hostname).endsWith("." + domain) ? ";Domain=" + domain : "") +
     (location.protocol == "https:" ? ";Secure" : "");
 };
 

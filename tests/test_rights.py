@@ -175,6 +175,10 @@ def test_the_banners_link_fills_in_its_reference_and_language(app):
     assert f'value="{consent_id}"' in page.text and 'lang="en"' in page.text
     # Reading the form stores nothing in the browser (the site's cookie audit would flag it).
     assert "Set-Cookie" not in page.headers
+    # Whatever else the address holds is dropped, never a 500.
+    for query in ("site_id=other", "_scheme=ftp", "lang=fr&lang=en", "consent_id=a&_external=1"):
+        odd = visitor.get(f"/rights/kppay?{query}")
+        assert odd.status_code == 200, query
     # A HEAD is a GET without its body (a link checker's, a crawler's), not a request filed.
     head = visitor.head(f"/rights/kppay?lang=en&consent_id={consent_id}")
     assert head.status_code == 200 and "Set-Cookie" not in head.headers

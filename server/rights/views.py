@@ -69,8 +69,10 @@ def _context() -> dict:
 def in_language(code: str) -> str:
     """This page's address in another language: the language rides in the address, since
     nothing is stored in the browser before the visitor sends a request."""
-    return url_for(request.endpoint, **(request.view_args or {}),
-                   **{**request.args.to_dict(), "lang": code})
+    # Only the reference the banner's link carried rides along: any other query key could
+    # clash with url_for's own arguments (site_id, _scheme…).
+    kept = {"consent_id": request.args["consent_id"]} if "consent_id" in request.args else {}
+    return url_for(request.endpoint, **(request.view_args or {}), lang=code, **kept)
 
 
 def long_date(moment: datetime) -> str:

@@ -6,6 +6,7 @@ build, so that what translators see is exactly what the build looks up.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ POLICY_CHANGED_COMMENT = ("Shown on the first layer, under its heading, to a vis
                           "25 October 2024")
 
 
+@functools.cache
 def policy_changed() -> Text:
     return Text(tomllib.loads(NOTICES_FILE.read_text(encoding="utf-8"))["policy_changed"])
 

@@ -16,8 +16,10 @@ FOLDER = Path(__file__).with_name("presets")
 SERVICE_KEYS = ("name", "provider", "purpose", "duration", "cookies", "hosts")
 
 
-def ids() -> list[str]:
-    return sorted(path.stem for path in FOLDER.glob("*.toml"))
+@functools.cache
+def ids() -> tuple[str, ...]:
+    """The presets' ids (their files do not change while the build runs)."""
+    return tuple(sorted(path.stem for path in FOLDER.glob("*.toml")))
 
 
 @functools.cache

@@ -13,13 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import LiveServer, chromium
+from .conftest import chromium
 from .server_helpers import event
 from .test_console_browser import WATCH, axe, csp_violations
-from .test_rights_browser import arrived, choose_language, leaving
-from .test_widget_axe import AXE
+from .test_rights_browser import (
+    OWNER,
+    PASSWORD,
+    arrived,
+    choose_language,
+    leaving,
+    served_with_owner,
+)
 
-OWNER, PASSWORD = "dpo@kppay.tg", "a console password"
 ACCOUNT = "KP-0042"
 # Screenshots for the reviewer, when asked (CONSENT_SHOTS=folder).
 SHOTS = os.environ.get("CONSENT_SHOTS")
@@ -27,20 +32,8 @@ SHOTS = os.environ.get("CONSENT_SHOTS")
 
 @pytest.fixture(scope="module")
 def site(dist_dir, tmp_path_factory):
-    if not AXE.is_file():
-        pytest.fail("axe-core is missing: npm ci --prefix tests", pytrace=False)
-    from server import create_app
-    from server.console import accounts
-
-    tmp = tmp_path_factory.mktemp("accounts-browser")
-    app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
-                      "CONSENT_INSTANCE_PATH": str(tmp), "CONSENT_AUTO_MIGRATE": True,
-                      "DATABASE_URL": f"sqlite:///{tmp}/accounts.sqlite3"})
-    accounts.add(app.extensions["consent_engine"], OWNER, PASSWORD, ["kppay"])
-    server = LiveServer(app)
-    yield app, server.url
-    server.stop()
-    app.extensions["consent_engine"].dispose()
+    with served_with_owner(dist_dir, tmp_path_factory.mktemp("accounts-browser")) as served:
+        yield served
 
 
 def api(url: str, body: dict, key: str | None = None) -> dict:

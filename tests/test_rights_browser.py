@@ -5,6 +5,7 @@ request's page, in French and in English, and no CSP violation."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from urllib.parse import quote, unquote
@@ -18,22 +19,31 @@ from .test_widget_axe import AXE
 OWNER, PASSWORD = "dpo@kppay.tg", "a console password"
 
 
-@pytest.fixture(scope="module")
-def site(dist_dir, tmp_path_factory):
+@contextlib.contextmanager
+def served_with_owner(dist_dir, tmp):
+    """The production app on SQLite in `tmp`, KPpay's owner account in it, served on
+    127.0.0.1: (app, its URL)."""
     if not AXE.is_file():
         pytest.fail("axe-core is missing: npm ci --prefix tests", pytrace=False)
     from server import create_app
     from server.console import accounts
 
-    tmp = tmp_path_factory.mktemp("rights-browser")
     app = create_app({"TESTING": True, "CONSENT_DIST_DIR": str(dist_dir),
                       "CONSENT_INSTANCE_PATH": str(tmp), "CONSENT_AUTO_MIGRATE": True,
-                      "DATABASE_URL": f"sqlite:///{tmp}/rights.sqlite3"})
+                      "DATABASE_URL": f"sqlite:///{tmp}/console.sqlite3"})
     accounts.add(app.extensions["consent_engine"], OWNER, PASSWORD, ["kppay"])
     server = LiveServer(app)
-    yield server.url
-    server.stop()
-    app.extensions["consent_engine"].dispose()
+    try:
+        yield app, server.url
+    finally:
+        server.stop()
+        app.extensions["consent_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def site(dist_dir, tmp_path_factory):
+    with served_with_owner(dist_dir, tmp_path_factory.mktemp("rights-browser")) as (_, url):
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -119,10 +119,12 @@ def themed_css(theme: dict, css: str) -> str:
     extra = []
     if "radius" in theme:
         extra.append(f".k{{border-radius:{theme['radius']}px}}")
-    # The first layer: across the bottom (the default, centred), in a bottom corner, or on top.
+    # The first layer: across the bottom (the default, centred), in a bottom corner, or on top;
+    # on top, out of a focused element's way (.u, focus.js) means at the bottom.
     extra.append({"bottom": "", "bottom-left": ".L{margin-left:0}",
                   "bottom-right": ".L{margin-right:0}",
-                  "top": ".L{top:1em;bottom:auto}"}[theme.get("position", "bottom")])
+                  "top": ".L{top:1em;bottom:auto}.L.u{top:auto;bottom:1em}"}[
+        theme.get("position", "bottom")])
     extra.append({"bottom-left": "", "bottom-right": ".F{left:auto;right:1em}"}[
         theme.get("button", "bottom-left")])
     return css + "".join(extra)

@@ -24,8 +24,11 @@ import pytest
 # median +46), so the bar allows the worst of them.
 # Issue 15's cookie_domain (one choice across KPpay's subdomains, set only on a host under
 # it) added about 20 B (code and the domain in the data).
+# Issue 15's focus never hidden behind the banner (WCAG 2.2 SC 2.4.11, focus.js `uncover`)
+# added about 103 B; the transition written for those who did not ask for less motion, instead
+# of being turned off for those who did, took 15 B back.
 # English pages have their own bundle, with the English texts instead of the French.
-BUDGET = {"fr": 6261 + 10 + 80 + 20, "en": 5890 + 10 + 80 + 20}
+BUDGET = {"fr": 6261 + 10 + 80 + 20 + 90, "en": 5890 + 10 + 80 + 20 + 100}
 
 
 def brotli_size(data: bytes) -> int:

@@ -57,13 +57,15 @@ PAGE_VARIANTS = {
     "nonce.html": {"nonce": "t3st"},
     "plain.html": {"blocked": False},
     "nobutton.html": {"blocked": False, "banner_attrs": ' data-button="off"'},
+    # Links all down a page taller than the window, the last ones where the banner sits.
+    "links.html": {"blocked": False, "links": 40},
 }
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(PAGES), autoescape=True)
 
 
 def render_page(name: str) -> str:
     settings = {"blocked": True, "inline_as_file": False, "before": [], "stylesheet": None,
-                "banner_attrs": "", **PAGE_VARIANTS[name]}
+                "banner_attrs": "", "links": 0, **PAGE_VARIANTS[name]}
     nonce = settings.pop("nonce", None)
     settings["nonce_attr"] = markupsafe.Markup(f' nonce="{nonce}"' if nonce else "")
     settings["banner_attrs"] = markupsafe.Markup(settings["banner_attrs"])

@@ -5,7 +5,7 @@ import { announceChange, exposeApi } from "./api.js";
 import { applyChange, redrawPlaceholders, scan, watch } from "./block.js";
 import { choice, readChoice, subscribe } from "./consent.js";
 import { safe } from "./dom.js";
-import { onKey } from "./focus.js";
+import { onKey, uncover } from "./focus.js";
 import { tellConsentMode, updateConsentMode } from "./gcm.js";
 import { onLanguageChange, whenLanguageReady } from "./i18n.js";
 import { redrawFirstLayer, settle, showFirstLayer } from "./layer.js";
@@ -33,6 +33,7 @@ if (!window.ConsentBanner) {
     addEventListener("pagehide", safe(leave));
     document.addEventListener("click", safe(onOpenClick));
     document.addEventListener("keydown", safe(onKey), true);
+    document.addEventListener("focusin", safe(uncover));
     // The visitor's language is a text pack, loaded first.
     whenLanguageReady(() => document.body ? start() : document.addEventListener("DOMContentLoaded", safe(start)));
   })();

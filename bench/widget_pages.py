@@ -12,7 +12,6 @@ Three pages share the same KPpay-like markup and differ only in their consent ta
 from __future__ import annotations
 
 import gettext
-import hashlib
 import json
 import os
 import shutil
@@ -90,7 +89,8 @@ main { max-width: 46rem; padding: 1rem 2rem 6rem; }
 
 @dataclass
 class Contender:
-    """One page of the benchmark and the files it makes a visitor download."""
+    """One page of the benchmark and the files it makes a visitor download (what the browser
+    fetched in the warm-up run, widget_bench.py)."""
 
     name: str
     path: str  # URL path of the page
@@ -113,28 +113,6 @@ def build_ours(out: Path) -> tuple[str, dict, Path]:
     folder = folders[0]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return manifest.get("site", folder.name), manifest, folder
-
-
-def downloaded_files(folder: Path, lang: str = "fr") -> list[Path]:
-    """What a visitor of the page's language downloads from a site folder: each distinct file once.
-
-    The `.gz`/`.br` siblings are other encodings of the same bytes, `manifest.json` is for the
-    owner, and the stable `consent.js` is a copy of the hashed file (a page loads one of them).
-    Of the text packs (`consent.<lang>.<hash>.js`), the page's language's only: a visitor
-    loads one. Separate CSS files, if the build writes them, are counted.
-    """
-    seen: set[str] = set()
-    files = []
-    for path in sorted(folder.iterdir(), key=lambda p: (p.name == "consent.js", p.name)):
-        if path.name == "manifest.json" or path.suffix in (".gz", ".br") or not path.is_file():
-            continue
-        if path.name.count(".") == 3 and path.name.split(".")[1] != lang:
-            continue  # another language's text pack
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest not in seen:
-            seen.add(digest)
-            files.append(path)
-    return files
 
 
 def ensure_vcc(cache: Path) -> Path:
@@ -266,9 +244,8 @@ def write_site(root: Path, cache: Path) -> tuple[list[Contender], dict]:
     _page(root / "blank")
 
     contenders = [
-        Contender("ours", "/ours/", downloaded_files(folder)),
-        Contender(f"vanilla-cookieconsent {vcc_version(dist)}", "/vcc/",
-                  [vcc / "cookieconsent.umd.js", vcc / "cookieconsent.css", vcc / "config.js"]),
+        Contender("ours", "/ours/"),
+        Contender(f"vanilla-cookieconsent {vcc_version(dist)}", "/vcc/"),
         Contender("no banner (baseline)", "/blank/"),
     ]
     return contenders, {"site": site_id, "ours_tag": ours_tag.strip(), "vcc_dist": dist}

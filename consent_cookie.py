@@ -27,6 +27,41 @@ from pathlib import Path
 from urllib.parse import unquote
 
 _CONSENT_ID = re.compile(r"[0-9a-f]{32}")
+# The characters of the cookie's value: encodeURIComponent's (banner_src/js/consent.js).
+_URI_ENCODED = re.compile(r"[A-Za-z0-9\-_.!~*'()%]+")
+# What the choice holds: these keys of the cookie's JSON, which also open every event the
+# widget sends about it (banner_src/js/send.js).
+CHOICE_KEYS = ("consent_id", "revision", "client_time", "choices")
+
+
+def stored_choice(value: str | None) -> dict | None:
+    """The choice a cookie's value holds (CHOICE_KEYS), or None unless it is as the widget
+    writes it: (URI-encoded) JSON with a consent id, an integer revision, a time with its
+    zone and an object of choices. Never raises on what a client sent."""
+    try:
+        stored = json.loads(unquote(value or ""))
+        consent_id, choices, revision = stored["consent_id"], stored["choices"], stored["revision"]
+        made = datetime.fromisoformat(stored["client_time"].replace("Z", "+00:00"))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None
+    if (not isinstance(consent_id, str) or not _CONSENT_ID.fullmatch(consent_id)
+            or not isinstance(choices, dict) or type(revision) is not int
+            or made.tzinfo is None):
+        return None
+    return {key: stored[key] for key in CHOICE_KEYS}
+
+
+def holds(value: str | None, event: Mapping) -> bool:
+    """Whether a cookie's value is the choice this event announces (same consent id,
+    revision, time and choices, JSON types included: `true` is not `1`), written as the
+    widget writes it (URI-encoded: a value that can be sent back in a Set-Cookie as it is)."""
+    stored = stored_choice(value) if value and _URI_ENCODED.fullmatch(value) else None
+    return stored is not None and _canonical(stored) == _canonical(
+        {key: event.get(key) for key in CHOICE_KEYS})
+
+
+def _canonical(choice: dict) -> str:
+    return json.dumps(choice, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -65,17 +100,11 @@ class Policy:
         """The visitor's choice from the request's cookies; never raises on what a client
         sent (a missing, stale or malformed cookie is no choice)."""
         none = Choice(self.required)
-        try:
-            stored = json.loads(unquote(cookies.get(self.cookie_name) or ""))
-            consent_id, choices = stored["consent_id"], stored["choices"]
-            made = datetime.fromisoformat(stored["client_time"].replace("Z", "+00:00"))
-        except (ValueError, TypeError, KeyError, AttributeError):
+        stored = stored_choice(cookies.get(self.cookie_name))
+        if stored is None or stored["revision"] != self.revision:
             return none
-        if (not isinstance(consent_id, str) or not _CONSENT_ID.fullmatch(consent_id)
-                or not isinstance(choices, dict) or type(stored.get("revision")) is not int
-                or stored["revision"] != self.revision
-                or made.tzinfo is None):
-            return none
+        made = datetime.fromisoformat(stored["client_time"].replace("Z", "+00:00"))
         if (now or datetime.now(UTC)) - made >= timedelta(days=self.lifetime_days):
             return none  # expired: the banner asks again
-        return Choice(self.required, {k: v is True for k, v in choices.items()}, consent_id)
+        return Choice(self.required, {k: v is True for k, v in stored["choices"].items()},
+                      stored["consent_id"])

@@ -215,6 +215,17 @@ def read_site_data(js: str) -> dict:
         lambda m: m.group(0) if m.group(1) is None else f'"{m.group(1)}"', literal))
 
 
+# From the bundle's folder (the server's /c/<site>/, server/bundle.py) back to the server's root.
+_SCRIPT_TO_ROOT = "../.."
+
+
+def script_relative(url: str) -> str:
+    """A path on the server (/api/v1/consents) as the widget resolves it against its own
+    script (resolveUrl): the same bundle then reaches the server directly and through a path
+    of the site's own origin that proxies to it (first-party mode); a full URL stays one."""
+    return _SCRIPT_TO_ROOT + url if url.startswith("/") else url
+
+
 def _dump(value) -> str:
     # ASCII-only output: a bundle served without a charset still reads right on any page.
     return json.dumps(value, separators=(",", ":"))
@@ -267,7 +278,7 @@ def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
         languages=site["languages"],
         # The bundle's own language: shown when the visitor wants none of the site's.
         defaultLanguage=language,
-        endpoint=site["endpoint"],
+        endpoint=script_relative(site["endpoint"]),
         # The notice of a changed policy, for sites that say when it changed.
         revised=index[policy_changed().key] if site.get("revised") else None,
         cookieName=site["cookie_name"],

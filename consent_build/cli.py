@@ -64,8 +64,10 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
         "default_language": site["default_language"],
         # The server reads these for the rights page (/rights/<site>): the cookie that names
         # the visitor's consent id, and the days a request is due in; consent_cookie reads the
-        # cookie and how long a choice holds, for a site's own server-rendered pages.
+        # cookie and how long a choice holds, for a site's own server-rendered pages. The
+        # consent endpoint re-issues the cookie, on its domain, in first-party mode.
         "cookie_name": site["cookie_name"],
+        "cookie_domain": site.get("cookie_domain"),
         "lifetime_days": site["lifetime_days"],
         "rights_response_days": site["rights_response_days"],
         "categories": [c["id"] for c in config.categories],

@@ -84,7 +84,10 @@ def _configure(app: Flask) -> None:
     app.extensions["consent_sites"] = sites.Registry(app.config)
     proxies = app.config["CONSENT_PROXIES"]
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # x_prefix: a site's proxied path (first-party mode) in the links and cookie paths
+        # of our pages (the rights form) when its proxy says X-Forwarded-Prefix.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_prefix=proxies)
     logs.init_app(app)
     errors.init_app(app)
     db.init_app(app)

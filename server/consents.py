@@ -12,7 +12,7 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from consent_ids import HEX32
 from site_names import env_suffix
 
-from . import ledger, ratelimit, store
+from . import first_party, ledger, ratelimit, store
 from .console import refusals
 from .contract import ORIGIN, receipt, receipt_answer
 from .db import RETRY_AFTER, get_engine
@@ -34,9 +34,13 @@ def _once_per(seconds: int, topic: str, key: str) -> bool:
     return throttles.setdefault(topic, Throttle(seconds)).due(key)
 
 
-def _same_origin(origin: str) -> bool:
+def _own_origin() -> str:
     # The Host header as sent (punycode, like Origin), not host_url's IRI form.
-    return origin == f"{request.scheme}://{request.host}"
+    return f"{request.scheme}://{request.host}"
+
+
+def _same_origin(origin: str) -> bool:
+    return origin == _own_origin()
 
 
 def _allowed(origin: str | None, site) -> bool:
@@ -173,6 +177,7 @@ def create():
     response = Response(json.dumps(receipt_answer(stored)), 201, mimetype="application/json")
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
+    first_party.reissue(response, site.manifest, body, _own_origin())
     return response
 
 

@@ -160,7 +160,9 @@ def document(path: str, sites) -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Consent banner server", "version": "1",
                  "description": "Hosts the consent widget and keeps the proof of each "
-                                "visitor's choice (GDPR art. 7(1)). No endpoint sets a cookie."},
+                                "visitor's choice (GDPR art. 7(1)). Only the consent POST "
+                                "sets a cookie, in first-party mode: the consent cookie its "
+                                "same-origin request carried."},
         "paths": {
             path: {
                 "post": {
@@ -174,7 +176,13 @@ def document(path: str, sites) -> dict:
                                      "event returns the same receipt.",
                                      {"Idempotent-Replayed": {
                                          "description": "Present on a replay.",
-                                         "schema": {"const": "true"}}}),
+                                         "schema": {"const": "true"}},
+                                      "Set-Cookie": {
+                                         "description": "First-party mode: a same-origin "
+                                         "request (the site proxies a path to this server) "
+                                         "whose consent cookie holds this event's choice gets "
+                                         "that cookie back, with the site's lifetime.",
+                                         "schema": {"type": "string"}}}),
                         **_errors(400, 403, 408, 409, 410, 413, 415, 429, 503)},
                 },
                 "options": PREFLIGHT,

@@ -80,7 +80,8 @@ def test_a_stale_or_malformed_choice_is_no_choice(policy, overrides):
 
 
 @pytest.mark.parametrize("value", ["", "%", "not json", "%7B", "null", "[]", "\"text\"",
-                                   quote('{"consent_id": null}')])
+                                   quote('{"consent_id": null}'),
+                                   "%5B" * 1300])  # deeper than Python's JSON parser goes
 def test_a_cookie_a_client_made_up_never_raises(policy, value):
     assert policy.read({"consent_banner": value}).consent_id is None
 

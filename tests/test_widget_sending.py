@@ -15,14 +15,16 @@ def bodies(w) -> list[dict]:
     return [json.loads(body) for _, body, _ in w.events()]
 
 
-def test_each_choice_is_sent_with_the_contract_body_and_no_cookie(w):
+def test_each_choice_is_sent_with_the_contract_body_and_its_cookie_when_same_origin(w):
     w.driver.get(w.server.url + "/p/basic.html?utm=1#top")
     w.wait(lambda: w.find("[role=region]"))
     w.press("Tout accepter")
     w.wait(lambda: w.events())
     headers, body, _ = w.events()[0]
     assert headers["Content-Type"] == "text/plain;charset=UTF-8"  # no CORS preflight
-    assert "Cookie" not in headers  # credentials: 'omit'
+    # The page and the endpoint share this origin: the choice's cookie goes with it, for the
+    # server to send back (first-party mode, tests/test_first_party.py).
+    assert headers["Cookie"] == "consent_banner=" + w.cookies()["consent_banner"]
     event = json.loads(body)
     assert set(event) == {"site", "release", "revision", "consent_id", "event_id", "action",
                           "choices", "language", "page_url", "gpc", "client_time"}

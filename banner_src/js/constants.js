@@ -16,5 +16,6 @@ export const GPC = navigator.globalPrivacyControl === true;
 /* An attribute of the banner's own tag: data-lang, data-button. */
 export const scriptAttribute = (name) => OWN_SCRIPT && OWN_SCRIPT.getAttribute(name);
 
-/* A path relative to the banner's own script (the endpoint, the text packs). */
+/* A path relative to the banner's own script (the endpoint, the rights page, the text packs):
+   the server's paths whether it is reached directly or through a site's proxied path. */
 export const resolveUrl = (path) => new URL(path, OWN_SCRIPT && OWN_SCRIPT.src || location.href).href;

@@ -47,7 +47,7 @@ export const showPreferences = (from) => {
     // It links to the site's rights page on our server, in the banner's language, with the
     // reference filled in.
     // TRANSLATORS: the receipt of the visitor's choice; {id} is a 32-character reference, {date} a date and time
-    when && element("p", { class: "ref" }, [element("a", { href: resolveUrl("/rights/" + SITE.id + "?lang=" + lang + "&consent_id=" + choice.consent_id), text: _("Your consent reference: {id} ({date}). Quote it to exercise your rights.").replace("{id}", choice.consent_id).replace("{date}", when.toLocaleString(lang)) })]),
+    when && element("p", { class: "ref" }, [element("a", { href: resolveUrl("../../rights/" + SITE.id + "?lang=" + lang + "&consent_id=" + choice.consent_id), text: _("Your consent reference: {id} ({date}). Quote it to exercise your rights.").replace("{id}", choice.consent_id).replace("{date}", when.toLocaleString(lang)) })]),
     element("p", { class: "st n", role: "status" }),
     element("div", { class: "acts" }, [
       // TRANSLATORS: button in the preferences; keep under 25 characters

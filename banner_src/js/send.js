@@ -62,8 +62,10 @@ const post = (event) => {
     }
   };
   // A string body goes as text/plain;charset=UTF-8 (the Fetch standard): no CORS preflight.
+  // Default credentials (same-origin): through the site's proxy the server's Set-Cookie
+  // re-issues the choice's cookie (first-party mode); cross-origin, no cookie goes either way.
   fetch(resolveUrl(SITE.endpoint), {
-    method: "POST", body: JSON.stringify(event), keepalive: true, credentials: "omit"
+    method: "POST", body: JSON.stringify(event), keepalive: true
   }).then(safe((response) => done(response.status)), safe(() => done(0)));
 };
 

@@ -23,8 +23,8 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie, marked Secure whenever the request came over https, one per
     area of the site (`SESSION_AREAS`: path -> cookie name), each sent to its own path only
     and signed with its own salt: the console's (/admin) and the rights form's (/rights, for
-    its CSRF token and language). Elsewhere (the consent endpoint, hundreds a second) no cookie
-    is read, so no signature is checked."""
+    its CSRF token and language). Elsewhere (the consent endpoint, hundreds a second) no session
+    cookie is read, so no signature is checked."""
 
     def _area(self, app: Flask) -> str | None:
         for path in app.config["SESSION_AREAS"]:
@@ -36,7 +36,8 @@ class SessionInterface(SecureCookieSessionInterface):
         return request.is_secure
 
     def get_cookie_path(self, app: Flask) -> str:
-        return self._area(app) or app.config["SESSION_COOKIE_PATH"]
+        # Under the prefix a site's proxy gives us (first-party mode), if any.
+        return request.script_root + (self._area(app) or app.config["SESSION_COOKIE_PATH"])
 
     def get_cookie_name(self, app: Flask) -> str:
         area = self._area(app)
@@ -57,8 +58,8 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     # Sessions live in their areas only (SESSION_AREAS: the console's here, the rights form's
-    # added by server/rights), each cookie sent to its own path: the consent endpoint never
-    # sets nor reads a cookie.
+    # added by server/rights), each cookie sent to its own path: the consent endpoint reads
+    # and sets no session (only the consent cookie, in first-party mode: server/first_party).
     app.secret_key = app.extensions["consent_keys"]["console"]
     app.config.update(SESSION_COOKIE_NAME="console_session", SESSION_COOKIE_PATH="/admin",
                       SESSION_AREAS={"/admin": "console_session"},

@@ -82,6 +82,8 @@ def _configure(app: Flask) -> None:
         raise settings.ConfigError(f"CONSENT_SIGNING_KEYS: {exc}") from exc
     app.extensions["consent_limiter"] = ratelimit.make_limiter(app.config)
     app.extensions["consent_sites"] = sites.Registry(app.config)
+    # The consent POST's lean path, inside ProxyFix: it reads the client address ProxyFix sets.
+    app.wsgi_app = consents.Endpoint(app, app.wsgi_app)
     proxies = app.config["CONSENT_PROXIES"]
     if proxies:
         # x_prefix: a site's proxied path (first-party mode) in the links and cookie paths

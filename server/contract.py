@@ -222,12 +222,17 @@ def shown(row: dict) -> dict:
     return out
 
 
+# Made once: json.dumps with arguments builds an encoder per call (it is on the POST).
+_SORTED_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_SIGNED_NULLABLE = frozenset(name for name in SIGNED if BY_NAME[name].nullable)
+
+
 def receipt(row: dict, key: bytes) -> str:
     """A keyed hash of what was recorded: the visitor can show it, only the server can make it."""
     signed = {name: row[name] for name in SIGNED
-              if not (BY_NAME[name].nullable and row.get(name) is None)}
+              if not (name in _SIGNED_NULLABLE and row.get(name) is None)}
     signed["server_time"] = iso(row["server_time"])
-    text = json.dumps(signed, sort_keys=True, separators=(",", ":"))
+    text = _SORTED_COMPACT.encode(signed)
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 

@@ -97,8 +97,27 @@ def parse(raw: bytes) -> dict:
         raise PayloadError("body is not JSON: a number is too long") from None
     if not isinstance(body, dict):
         raise PayloadError("body must be a JSON object")
-    _walk(body)
+    # Most bodies hold no escape and no C1 character anywhere: then no key or string can hold
+    # what _walk looks for (JSON refuses raw control characters, UTF-8 lone surrogates), and
+    # only a deep nesting is left, which _walk then names.
+    if "\\" in text or not _clean(text) or not _shallow(body):
+        _walk(body)
     return body
+
+
+def _clean(text: str) -> bool:
+    # Printable ASCII (what the widget sends) is told at C speed, before any regular expression.
+    return (text.isascii() and text.isprintable()) or _BAD_TEXT.search(text) is None
+
+
+def _shallow(body: dict) -> bool:
+    """No container within a container within the body (the event's deepest is choices)."""
+    for value in body.values():
+        if isinstance(value, (dict, list)):  # a tuple: `dict | list` is built at each call
+            for item in value.values() if isinstance(value, dict) else value:
+                if isinstance(item, (dict, list)):
+                    return False
+    return True
 
 
 def page_url(url: str) -> str:

@@ -59,8 +59,12 @@ def canonical_event(value: dict) -> bytes:
     booleans and null, which is all an event holds (contract.statement), sorted compact
     json.dumps writes exactly RFC 8785's bytes; tests/test_proof_standards.py checks both agree
     on generated events."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode()
+    return _CANONICAL_EVENT.encode(value).encode()
+
+
+# Made once: json.dumps with arguments builds an encoder per call.
+_CANONICAL_EVENT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                                    allow_nan=False)
 
 
 def _raw(public: Ed25519PublicKey) -> bytes:

@@ -60,6 +60,8 @@ def _batch_statement(queue: bool = False) -> str:
 
 # Bytes: psycopg then finds its converted form in its cache without encoding it each time.
 _BATCH = _batch_statement().encode()
+# Made once: json.dumps with arguments builds an encoder per call.
+_BATCH_JSON = json.JSONEncoder(default=datetime.isoformat)
 _BATCH_QUEUED = _batch_statement(queue=True).encode()
 
 
@@ -95,8 +97,8 @@ def _insert_new_postgresql(engine: Engine, rows: list[dict], erased_key: bytes,
         statement = _BATCH_QUEUED
         rows = [{**row, "hook": hook, "seq": seq}
                 for seq, (row, hook) in enumerate(zip(rows, hooks, strict=True))]
-    batch = json.dumps([{**row, "erased_key": event_key(row["event_id"], erased_key)}
-                        for row in rows], default=datetime.isoformat)
+    batch = _BATCH_JSON.encode([{**row, "erased_key": event_key(row["event_id"], erased_key)}
+                                for row in rows])
     pooled = None
     try:
         pooled = engine.raw_connection()

@@ -111,6 +111,20 @@ def test_a_receipt_verifies_offline_with_only_the_published_jwks(fresh, tmp_path
     assert json.loads(checked.stdout)["choices"]["performance"] is False
 
 
+def test_a_receipt_is_signed_with_the_bytes_openssl_makes(fresh):
+    """Receipts are signed by libsodium (the POST's hot path): Ed25519 is deterministic, so
+    the signature must be the one OpenSSL (through cryptography) makes with the same key."""
+    app = fresh()
+    client = app.test_client()
+    keyring = app.extensions["consent_signing"]
+    for body in (event(), event(action="refuse_all", choices=dict.fromkeys(
+            ("essential", "performance", "functionality", "targeting", "social"), False)
+            | {"essential": True}, page_url="https://www.kppay.tg/é/ü?q=1#x")):
+        head, payload, signature = post(client, body).get_json()["signature"].split(".")
+        made = keyring.active.sign(f"{head}.{payload}".encode("ascii"))
+        assert _unb64(signature) == made
+
+
 def _unb64(text: str) -> bytes:
     from server.signing import unb64url
     return unb64url(text)

@@ -274,6 +274,12 @@ def test_the_rate_limit_is_shared_through_redis(make_app):
     limited = post(first.test_client(), event())
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
+    # The window's counter goes with its window (Redis keeps no counter for ever).
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    counters = client.keys(f"{first.extensions['consent_limiter'].prefix}*")
+    assert len(counters) == 1 and 0 < client.ttl(counters[0]) <= DAY + 1
+    assert int(client.get(counters[0])) == 3
+    client.delete(*counters)
 
 
 def test_the_endpoint_never_sets_a_cookie(client):

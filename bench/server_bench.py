@@ -112,7 +112,7 @@ class Gunicorn:
     """`gunicorn "server:create_app()"` on 127.0.0.1, in its own process group."""
 
     def __init__(self, env: dict, args, log: Path, app: str = "server:create_app()",
-                 cwd: Path = ROOT):
+                 cwd: Path = ROOT, granian: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -123,6 +123,15 @@ class Gunicorn:
                    "--worker-class", "gthread", "--threads", str(args.threads),
                    "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(log),
                    "--log-level", "warning", "--graceful-timeout", "10", app]
+        if granian:
+            # What-if only (see --granian-path): the same app and workers under granian's
+            # WSGI server, whose blocking threads stand for gunicorn's.
+            env = {**env, "PYTHONPATH": granian}
+            command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory",
+                       "--workers", str(args.workers), "--blocking-threads", str(args.threads),
+                       "--host", "127.0.0.1", "--port", str(self.port), "--access-log",
+                       "--access-log-fmt", '"%(method)s %(path)s %(protocol)s" %(status)d',
+                       "--log-level", "warning", app.replace("()", "")]
         # The access log goes to stdout: written, as in production, then dropped.
         self.process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -229,7 +238,8 @@ class Target:
             self.where = str(work / f"{name}.sqlite3")
             env["DATABASE_URL"] = f"sqlite:///{self.where}"
         else:
-            suffix = {"plain": "_plain", "postgresql-hooks": "_hooks"}.get(name, "")
+            suffix = {"plain": "_plain", "postgresql-hooks": "_hooks",
+                      "postgresql-granian": "_granian"}.get(name, "")
             self.where = args.pg_db + suffix
             db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {self.where}")
             db_ceiling.psql("postgres", f"CREATE DATABASE {self.where}")
@@ -244,7 +254,8 @@ class Target:
             if name.endswith("-hooks"):
                 flask_webhook(env)
             self.table = TABLE
-            self.server = Gunicorn(env, args, log)
+            self.server = Gunicorn(env, args, log, granian=args.granian_path
+                                   if name.endswith("-granian") else None)
         self.xacts = pg_transactions(self.where) if database == "postgresql" else None
 
     def load(self, args) -> None:
@@ -290,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", default="postgresql,sqlite,plain",
                         help="comma-separated: postgresql, sqlite (ours), plain (the baseline), "
-                             "postgresql-hooks, sqlite-hooks (ours, KPpay with one webhook)")
+                             "postgresql-hooks, sqlite-hooks (ours, KPpay with one webhook), "
+                             "postgresql-granian (see --granian-path)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, targets interleaved")
     parser.add_argument("--seconds", type=int, default=15, help="measured load per round (s)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured load first (s)")
@@ -305,14 +317,24 @@ def main(argv: list[str] | None = None) -> int:
                         help="scratch PostgreSQL database, created and dropped (default "
                              "consent_bench, and consent_bench_plain for the baseline)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL databases")
+    parser.add_argument("--granian-path", metavar="DIR",
+                        help="a folder holding granian (pip install --target DIR granian), for "
+                             "the what-if target postgresql-granian: ours under granian instead "
+                             "of gunicorn. Not the production server, which must keep "
+                             "gunicorn's guarantees (README, Server); never from the lock")
     args = parser.parse_args(argv)
     args.seconds = max(1, min(args.seconds, 60))
     args.rounds = max(1, min(args.rounds, 10))
     args.warmup = max(1, min(args.warmup, 30))
     names = [t.strip() for t in args.targets.split(",") if t.strip()]
-    unknown = set(names) - {"sqlite", "postgresql", "plain", "sqlite-hooks", "postgresql-hooks"}
+    unknown = set(names) - {"sqlite", "postgresql", "plain", "sqlite-hooks", "postgresql-hooks",
+                            "postgresql-granian"}
     if unknown:
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
+    if "postgresql-granian" in names and not (
+            args.granian_path and (Path(args.granian_path) / "granian").is_dir()):
+        parser.error("postgresql-granian needs --granian-path DIR, a folder where "
+                     "`pip install --target DIR granian` put granian")
     # The scratch database is dropped at the end: never one that holds anything else.
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,50}", args.pg_db) or args.pg_db in (
             "test", "postgres") or args.pg_db.startswith("template"):
@@ -344,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     label = {"postgresql": "ours, PostgreSQL", "sqlite": "ours, SQLite",
              "plain": "plain Flask app, PostgreSQL",
              "postgresql-hooks": "ours, PostgreSQL, 1 webhook",
+             "postgresql-granian": "ours under granian (what-if), PostgreSQL",
              "sqlite-hooks": "ours, SQLite, 1 webhook"}
     baseline = next((r for r in results if r["name"] == "plain"), None)
     print(f"Server benchmark on {os.cpu_count()} cores: gunicorn {args.workers} workers x "

@@ -41,8 +41,12 @@ def _once_per(seconds: int, topic: str, key: str) -> bool:
 def _own_origin(environ: dict) -> str:
     # The Host header as sent (punycode, like Origin), not host_url's IRI form; what
     # request.host gives, read from the environ (the lean POST has no request object).
-    host = get_host(environ, current_app.config["TRUSTED_HOSTS"])
-    return f"{environ['wsgi.url_scheme']}://{host}"
+    # Kept in the environ: the origin check, the CORS headers and first-party mode all ask.
+    own = environ.get("consent.own_origin")
+    if own is None:
+        host = get_host(environ, current_app.config["TRUSTED_HOSTS"])
+        own = environ["consent.own_origin"] = f"{environ['wsgi.url_scheme']}://{host}"
+    return own
 
 
 def _same_origin(origin: str, environ: dict) -> bool:

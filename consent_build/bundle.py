@@ -8,6 +8,13 @@ language is a small text pack, `consent.<lang>.<hash>.js`, that packs.js loads (
 the banner's nonce) before the banner shows when the visitor's language is another, and when
 the visitor switches. A visitor shown the default language downloads one file, and a pack
 that cannot load leaves the banner in the default language.
+
+The preferences are a chunk of their own per language, `consent-prefs.<lang>.<hash>.js`,
+fetched the first time they open (banner_src/js/prefs-load.js), with SRI and the nonce as a
+pack: the preferences' compiled code, the texts only they show (in that language), each
+category's title, description and items, and the dialog's CSS (prefs.css). The bundle keeps
+of the categories what the core needs: id, whether required, Consent Mode signals, and the
+cookie names a withdrawal deletes. A text pack keeps every text of its language.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from release_ids import release_id
 
 from . import theme
 from .catalogs import check_catalog
-from .compiled import compiled_code, sources
+from .compiled import Compiled, compiled_code, sources
 from .errors import BuildError, Problem
 from .messages import (
     Text,
@@ -40,11 +47,12 @@ from .messages import (
     readable_site_texts,
     site_texts,
 )
-from .output import hashed_name
+from .output import PREFS_STEM, hashed_name
 from .release import release_content
 from .site_config import LANGUAGE_CODE, SiteConfig, catalog_path
 
 CSS_FILES = ["banner.css"]
+PREFS_CSS_FILES = ["prefs.css"]  # the dialog's, in the preferences chunk
 
 
 @dataclass
@@ -56,6 +64,7 @@ class Widget:
     css: bytes
     texts: dict[str, list[str]]
     packs: dict[str, bytes]  # language -> text pack script, to switch to it from another's bundle
+    prefs: dict[str, bytes]  # language -> preferences chunk, for that language's bundle
     warnings: list[Problem]
     parts: dict[str, bytes]  # what js is made of, for the size report: code, css, data, texts
     release: dict | None = None  # the release's content (release.py), when a manifest was given
@@ -69,11 +78,13 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     A compiled code older than its sources fails the build; `check` (which writes nothing)
     only warns, so that translators can check catalogs against sources not yet compiled."""
     js_files = sources(src)
-    missing = [p for p in [src / "css" / n for n in CSS_FILES] if not p.is_file()]
+    missing = [p for p in [src / "css" / n for n in CSS_FILES + PREFS_CSS_FILES]
+               if not p.is_file()]
     if missing or not js_files:
         raise BuildError([Problem(str(p), None, "widget source missing")
                           for p in missing or [src / "js"]])
-    code, names, stale = compiled_code(src)
+    compiled, stale = compiled_code(src)
+    code, names = compiled.code, compiled.names
     table, limits = site_texts(config, js_files)
     texts = list(table.values())
     problems: list[Problem] = reworded_problems(config, texts)
@@ -103,31 +114,64 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         env = Environment(directory=tmp, url="/", cache=False, manifest=False,
                           auto_build=False, url_expire=False)
         css = _minify(env, "rcssmin", [src / "css" / n for n in CSS_FILES], "banner.css")
+        prefs_css = _minify(env, "rcssmin", [src / "css" / n for n in PREFS_CSS_FILES],
+                            "prefs.css").decode("utf-8")
     contrast = theme.problems(config.theme, css.decode("utf-8"), str(config.path), config.line)
     if contrast:
         raise BuildError(contrast, warnings)
     css = theme.themed_css(config.theme, css.decode("utf-8")).encode("utf-8")
     described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
+    chunk_texts = prefs_positions(config, compiled, index, len(code_texts(js_files)[0]))
+    prefs = {lang: prefs_script(compiled.prefs_code, prefs_data(
+        config, index, only(written, chunk_texts), prefs_css, names)) for lang, written in
+        tables.items()}
     # One release for the build, whichever language's bundle a visitor gets: every text of
     # every language is in it.
-    content = (release_content(config, manifest, table, tables, code, css, js_files)
+    content = (release_content(config, manifest, table, tables, code, css, js_files,
+                               compiled.prefs_code, prefs_css.encode("utf-8"))
                if manifest is not None else None)
     release = release_id(content) if content is not None else None
     bundles = {}
     for lang in config.site["languages"]:
         others = {other: entry for other, entry in described.items() if other != lang}
-        data = site_data(config, index, lang, {lang: tables[lang]}, others, css.decode("utf-8"),
-                         names, release)
+        own = only(tables[lang], set(range(len(tables[lang]))) - chunk_texts)
+        data = site_data(config, index, lang, {lang: own}, others, css.decode("utf-8"),
+                         names, release, pack_entry(lang, prefs[lang], PREFS_STEM))
         # The compiled code is a module's body: one function makes it a closure (nothing
         # leaks but window.ConsentBanner) and hands it the site's data.
         bundles[lang] = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})("
                          + data + b");\n")
     others = {other: entry for other, entry in described.items() if other != default}
     parts = {"code": code, "css": css,
-             "data": site_data(config, index, default, {}, others, "", names, release),
-             "texts": _dump(tables[default]).encode("ascii")}
+             "data": site_data(config, index, default, {}, others, "", names, release,
+                               pack_entry(default, prefs[default], PREFS_STEM)),
+             "texts": _dump(only(tables[default], set(range(len(table))) - chunk_texts)
+                            ).encode("ascii")}
     return Widget(js=bundles[default], bundles=bundles, css=css, texts=tables, packs=packs,
-                  warnings=warnings, parts=parts, release=content)
+                  prefs=prefs, warnings=warnings, parts=parts, release=content)
+
+
+def prefs_positions(config: SiteConfig, compiled: Compiled, index: dict[tuple, int],
+                    code_count: int) -> set[int]:
+    """The places in the text tables of the texts only the preferences show: the code's that
+    only the chunk's modules use (compiled.py), and the categories' (titles, descriptions,
+    purposes, durations) unless the core's code shows the same text."""
+    keys = [Text(msgid).key for c in config.categories for msgid in (c["title"],
+                                                                      c["description"])]
+    keys += [text.key for c in config.categories for item in c["cookies"] + c["services"]
+             for text in (Text(item["purpose"]), duration_text(item["duration"]))]
+    return set(compiled.prefs_messages) | {index[key] for key in keys
+                                           if index[key] >= code_count}
+
+
+def only(table: list[str], kept: set[int]) -> list:
+    """`table` with 0 in place of the texts not `kept`, less the trailing ones: the bundle's
+    and the chunk's share of a language's texts keep their places (prefs-chunk.js joins
+    them)."""
+    out = [text if i in kept else 0 for i, text in enumerate(table)]
+    while out and out[-1] == 0:
+        out.pop()
+    return out
 
 
 def catalog_problems(site_file: Path, src: Path, translations: Path) -> list[Problem]:
@@ -165,11 +209,29 @@ def pack_script(table: list[str]) -> bytes:
     return f"document.currentScript.t={_dump(table)};\n".encode("ascii")
 
 
-def pack_entry(lang: str, pack: bytes) -> dict:
-    """How the widget finds a pack (packs.js): its file name, as output.py writes it, and its
-    SRI. SHA-256 is a valid SRI hash, shorter than the manifest's SHA-384."""
+def pack_entry(lang: str, pack: bytes, stem: str = "consent.{lang}") -> dict:
+    """How the widget finds a pack or a preferences chunk (packs.js): its file name, as
+    output.py writes it, and its SRI. SHA-256 is a valid SRI hash, shorter than the
+    manifest's SHA-384."""
     digest = base64.b64encode(hashlib.sha256(pack).digest()).decode("ascii")
-    return {"file": hashed_name(pack, stem=f"consent.{lang}"), "integrity": f"sha256-{digest}"}
+    return {"file": hashed_name(pack, stem=stem.format(lang=lang)),
+            "integrity": f"sha256-{digest}"}
+
+
+def prefs_script(code: bytes, data: bytes) -> bytes:
+    """A preferences chunk: as a pack, it hands the <script> element that loaded it what it
+    carries, a function that the core calls with what it lends (lent.js), and that runs the
+    compiled chunk with its data (prefs-site.js)."""
+    return (b'document.currentScript.t=function(core){"use strict";const prefsData=' + data
+            + b";" + code.rstrip(b"\n") + b"};\n")
+
+
+def deleted_cookies(category: dict) -> list[str]:
+    """The cookie names (and `prefix*` patterns) a withdrawal of `category` deletes
+    (cookies.js): each cookie's name, and each service's cookies (or its name if it lists
+    none)."""
+    return [name for item in category["cookies"] + category["services"]
+            for name in item.get("cookies") or [item["name"]]]
 
 
 # A key a JavaScript object literal may hold unquoted (reserved words included, since ES5).
@@ -215,6 +277,15 @@ def read_site_data(js: str) -> dict:
         lambda m: m.group(0) if m.group(1) is None else f'"{m.group(1)}"', literal))
 
 
+def read_prefs_data(js: str) -> dict:
+    """The data a built preferences chunk holds (`prefsData`, as prefs_data wrote it): for
+    the tests, which read what the chunk reads."""
+    start = js.index("const prefsData=") + len("const prefsData=")
+    quoted = _STRING_OR_KEY.sub(lambda m: m.group(0) if m.group(1) is None
+                                else f'"{m.group(1)}"', js[start:])
+    return json.JSONDecoder().raw_decode(quoted)[0]
+
+
 # From the bundle's folder (the server's /c/<site>/, server/bundle.py) back to the server's root.
 _SCRIPT_TO_ROOT = "../.."
 
@@ -250,24 +321,42 @@ def _minify(env: Environment, filters: str, files: list[Path], output: str) -> b
     return (Path(env.directory) / output).read_bytes()
 
 
-def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
-              tables: dict[str, list[str]], packs: dict[str, dict], css: str,
-              names: dict[str, str], release: str | None = None) -> bytes:
-    """The site as the widget reads it (banner_src/js/site.js), for the bundle of `language`:
-    texts are numbers into each language's table; `release` is the id each event names
-    (send.js). Field names are the widget's own, shortened as the compiler shortened them in
-    its code (`names`, recorded in widget.json); maps keyed by language stay as they are."""
-    site = config.site
-
+def _recorder(names: dict[str, str]):
     def record(**fields) -> dict:
         return {names.get(name, name): value for name, value in fields.items()
                 if value is not None}
+    return record
+
+
+def prefs_data(config: SiteConfig, index: dict[tuple, int], table: list, css: str,
+               names: dict[str, str]) -> bytes:
+    """What a preferences chunk carries beside its code (banner_src/js/prefs-site.js): the
+    texts only the preferences show, each category's title, description and items, in the
+    site's order, and the dialog's CSS."""
+    record = _recorder(names)
 
     def item(entry: dict) -> dict:
         return record(name=entry["name"], provider=entry["provider"],
                       purpose=index[Text(entry["purpose"]).key],
                       duration=index[duration_text(entry["duration"]).key],
                       cookies=entry.get("cookies"))
+
+    return js_literal(record(texts=table, css=css, categories=[
+        record(title=index[Text(c["title"]).key], description=index[Text(c["description"]).key],
+               items=[item(x) for x in c["cookies"] + c["services"]])
+        for c in config.categories])).encode("ascii")
+
+
+def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
+              tables: dict[str, list[str]], packs: dict[str, dict], css: str,
+              names: dict[str, str], release: str | None = None,
+              prefs: dict | None = None) -> bytes:
+    """The site as the widget reads it (banner_src/js/site.js), for the bundle of `language`:
+    texts are numbers into each language's table; `release` is the id each event names
+    (send.js). Field names are the widget's own, shortened as the compiler shortened them in
+    its code (`names`, recorded in widget.json); maps keyed by language stay as they are."""
+    site = config.site
+    record = _recorder(names)
 
     data = record(
         id=site["id"],
@@ -287,15 +376,13 @@ def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
         # host -> service, for the placeholders (block.js); only for a site that declares hosts
         hosts=service_of_host(config),
         categories=[
-            # The widget shows and deletes cookies and services alike: one list, `items`;
-            # `required` only where true.
+            # `required` only where true; what the preferences show of a category is in
+            # their chunk (prefs_data), and `cookies` what a withdrawal deletes.
             record(id=c["id"], required=c["required"] or None,
-                   title=index[Text(c["title"]).key],
-                   description=index[Text(c["description"]).key],
-                   consentMode=c["consent_mode"],
-                   items=[item(x) for x in c["cookies"] + c["services"]])
+                   consentMode=c["consent_mode"], cookies=deleted_cookies(c))
             for c in config.categories
         ],
     )
     packs = {lang: record(**entry) for lang, entry in packs.items()}
-    return js_literal(record(site=data, texts=tables, packs=packs, css=css)).encode("ascii")
+    return js_literal(record(site=data, texts=tables, packs=packs, css=css,
+                             prefs=prefs and record(**prefs))).encode("ascii")

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from . import workflow
-from .bundle import CSS_FILES, build_widget, catalog_problems
+from .bundle import CSS_FILES, PREFS_CSS_FILES, build_widget, catalog_problems
 from .compiled import artefact, compile_widget
 from .errors import BuildError, Problem
 from .output import inputs_hash as hash_inputs
@@ -51,7 +51,7 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
         raise BuildError(exc.problems + catalog_problems(site_file, src, _relative(translations)),
                          exc.warnings) from None
     site = config.site
-    inputs = ([site_file, *artefact(src)] + [src / "css" / c for c in CSS_FILES]
+    inputs = ([site_file, *artefact(src)] + [src / "css" / c for c in CSS_FILES + PREFS_CSS_FILES]
               + [catalog_path(translations, lang) for lang in site["languages"]])
     if not all(path.is_file() for path in inputs):
         # The manifest hashes the inputs: a missing one gets the widget build's own error.
@@ -76,11 +76,12 @@ def build(site_file: Path, src: Path, translations: Path, out: Path, check: bool
     }
     widget = build_widget(config, src, _relative(translations), check=check, manifest=manifest)
     files = render(widget.bundles, site["default_language"], manifest, widget.packs,
-                   widget.release)
+                   widget.release, widget.prefs)
     if write and not check:
         write_atomically(files, out / site["id"])
     return {"site": site["id"], "files": files, "js": widget.js, "bundles": widget.bundles,
             "css": widget.css, "texts": widget.texts, "packs": widget.packs,
+            "prefs": widget.prefs,
             "warnings": widget.warnings, "parts": widget.parts}
 
 
@@ -93,12 +94,15 @@ def size_report(result: dict, out: Path) -> str:
     for entry in manifest["files"].values():
         size = entry["bytes"]
         shown = (f"  text pack {entry['language']} (loaded only to switch to it)"
-                 if entry.get("pack") else str(_relative(out / result["site"] / entry["file"])))
+                 if entry.get("pack") else
+                 f"  preferences {entry['language']} (loaded when they first open)"
+                 if entry.get("preferences")
+                 else str(_relative(out / result["site"] / entry["file"])))
         rows.append((shown, size["raw"], size["gzip"], size["brotli"]))
         if entry["file"] == manifest["files"]["consent.js"]["file"]:
             rows.append(("  of which CSS (inlined)", css["raw"], css["gzip"], css["brotli"]))
-    note = ("(bytes; a visitor downloads the bundle of the page's language, and a pack only "
-            "to switch language)")
+    note = ("(bytes; a visitor downloads the bundle of the page's language, its preferences "
+            "only to open them, and a pack only to switch language)")
     width = max(len(r[0]) for r in rows)
     lines = [f"{r[0]:<{width}}  {r[1]:>8}  {r[2]:>8}  {r[3]:>8}" for r in rows]
     return "\n".join(lines) + "\n" + note

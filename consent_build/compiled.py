@@ -7,13 +7,22 @@ compiled code older than its sources, and tests/test_compiled_fresh.py recompile
 
 The texts are not in the code: each `_("…")` is compiled as `_(n)`, n being the message's
 place in messages.code_texts(), and the site build puts the tables of texts beside the code.
+
+Two entry points, compiled apart: main.js, the bundle's code, and prefs-chunk.js, the
+preferences chunk's (prefs.js, fetched the first time the preferences open: see
+banner_src/js/prefs-load.js). They share no module: the chunk gets what it uses of the core
+from the core itself (lent.js). One terser name cache for both gives the properties they
+share the same short names. widget.json records which texts only the chunk shows, so that
+the site build leaves them out of the bundle.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from webassets import Bundle, Environment
@@ -25,6 +34,9 @@ from .messages import code_texts, rewrite_calls
 from .output import inputs_hash
 
 ENTRY = "main.js"
+PREFS_ENTRY = "prefs-chunk.js"
+# `import … from "./x.js"` and `import "./x.js"`: how the widget's modules name each other.
+_IMPORT = re.compile(r'\b(?:from|import)\s*"\./([^"]+)"')
 
 
 def sources(src: Path) -> list[Path]:
@@ -32,9 +44,29 @@ def sources(src: Path) -> list[Path]:
     return sorted((src / "js").glob("*.js"))
 
 
-def artefact(src: Path) -> tuple[Path, Path]:
+def artefact(src: Path) -> tuple[Path, Path, Path]:
+    """The compiled bundle code, its record, and the compiled preferences chunk."""
     folder = src / "compiled"
-    return folder / "widget.js", folder / "widget.json"
+    return folder / "widget.js", folder / "widget.json", folder / "prefs.js"
+
+
+def modules_of(src: Path, entry: str) -> list[Path]:
+    """The modules `entry` imports, itself included, directly or not, sorted."""
+    seen: set[str] = set()
+    todo = [entry]
+    while todo:
+        name = todo.pop()
+        if name in seen or not (src / "js" / name).is_file():
+            continue
+        seen.add(name)
+        todo += _IMPORT.findall((src / "js" / name).read_text(encoding="utf-8"))
+    return [src / "js" / name for name in sorted(seen)]
+
+
+def prefs_only_texts(src: Path) -> set[tuple]:
+    """The keys of the code's texts that only the preferences chunk shows."""
+    core = code_texts(modules_of(src, ENTRY))[0]
+    return set(code_texts(modules_of(src, PREFS_ENTRY))[0]) - set(core)
 
 
 def compile_widget(src: Path) -> Path:
@@ -49,7 +81,11 @@ def compile_widget(src: Path) -> Path:
                                   "run `npm ci` in the project's root (package.json pins it)")
                           for tool in missing])
     index = {key: i for i, key in enumerate(code_texts(js_files)[0])}
-    problems: list[Problem] = []
+    core, chunk = modules_of(src, ENTRY), modules_of(src, PREFS_ENTRY)
+    problems: list[Problem] = [
+        Problem(str(path), None, f"imported by both {ENTRY} and {PREFS_ENTRY}: the chunk would "
+                "carry a second copy of it; lend it to the chunk instead (lent.js)")
+        for path in sorted(set(core) & set(chunk))]
     with tempfile.TemporaryDirectory(prefix="consent-compile-") as tmp:
         work = Path(tmp)
         for path in js_files:
@@ -61,21 +97,27 @@ def compile_widget(src: Path) -> Path:
         env = Environment(directory=str(work), url="/", cache=False, manifest=False,
                           auto_build=False, url_expire=False)
         env.config["TERSER_NAME_CACHE"] = str(work / "names.json")
-        bundle = Bundle(str(work / ENTRY), filters="esbuild,terser", output="widget.min.js")
-        env.add(bundle)
-        try:
-            bundle.build(force=True)
-        except FilterError as exc:  # esbuild's own message names the module, line and column
-            raise BuildError([Problem("esbuild", None, str(exc).replace(tmp, str(src / "js")))]
-                             ) from None
+        # The core first: the chunk's compile reuses (and adds to) the names it gave.
+        for entry, output in ((ENTRY, "widget.min.js"), (PREFS_ENTRY, "prefs.min.js")):
+            bundle = Bundle(str(work / entry), filters="esbuild,terser", output=output)
+            env.add(bundle)
+            try:
+                bundle.build(force=True)
+            except FilterError as exc:  # esbuild's message names the module, line and column
+                raise BuildError([Problem("esbuild", None,
+                                          str(exc).replace(tmp, str(src / "js")))]) from None
         code = (work / "widget.min.js").read_bytes()
+        prefs_code = (work / "prefs.min.js").read_bytes()
         properties = js_filters.shortened_properties(work / "names.json")
-    code_file, record_file = artefact(src)
+    code_file, record_file, prefs_file = artefact(src)
     code_file.parent.mkdir(exist_ok=True)
     code_file.write_bytes(code)
+    prefs_file.write_bytes(prefs_code)
     record = {"sources_sha256": inputs_hash(js_files),
               "compilers": {tool: _version(tool) for tool in ("esbuild", "terser")},
               "messages": len(index),
+              # the texts only the preferences chunk shows, by their numbers in the code
+              "prefs_messages": sorted(index[key] for key in prefs_only_texts(src)),
               # how the site data's fields are named in the code: bundle.site_data uses it
               "properties": properties}
     record_file.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -88,16 +130,28 @@ def _version(tool: str) -> str:
     return found.stdout.strip()
 
 
-def compiled_code(src: Path) -> tuple[bytes, dict[str, str], Problem | None]:
-    """The committed compiled code, the short names it gives the site data's fields, and a
-    problem when it is missing or older than src/js/."""
-    code_file, record_file = artefact(src)
+@dataclass
+class Compiled:
+    """The committed compiled widget, as the site build reads it."""
+
+    code: bytes  # the bundle's code
+    prefs_code: bytes  # the preferences chunk's code
+    names: dict[str, str]  # the short names it gives the site data's fields
+    prefs_messages: set[int]  # the texts only the chunk shows, by their numbers
+
+
+def compiled_code(src: Path) -> tuple[Compiled, Problem | None]:
+    """The committed compiled widget, and a problem when it is missing or older than
+    src/js/."""
+    code_file, record_file, prefs_file = artefact(src)
     fix = "run `npm ci` then `python build.py compile-widget`, and commit banner_src/compiled/"
-    if not code_file.is_file() or not record_file.is_file():
-        return b"", {}, Problem(str(code_file), None, f"the compiled widget is missing: {fix}")
+    if not all(path.is_file() for path in (code_file, record_file, prefs_file)):
+        return Compiled(b"", b"", {}, set()), Problem(
+            str(code_file), None, f"the compiled widget is missing: {fix}")
     record = json.loads(record_file.read_text(encoding="utf-8"))
-    names = record.get("properties", {})
+    found = Compiled(code_file.read_bytes(), prefs_file.read_bytes(),
+                     record.get("properties", {}), set(record.get("prefs_messages", [])))
     if record.get("sources_sha256") != inputs_hash(sources(src)):
-        return code_file.read_bytes(), names, Problem(
-            str(code_file), None, f"banner_src/js/ changed since this was compiled: {fix}")
-    return code_file.read_bytes(), names, None
+        return found, Problem(str(code_file), None,
+                              f"banner_src/js/ changed since this was compiled: {fix}")
+    return found, None

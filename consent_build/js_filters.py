@@ -42,7 +42,7 @@ TERSER_FLAGS = ["--module", "--ecma", "2020", "-c", TERSER_COMPRESS, "-m",
 # provider, integrity) keeps its name.
 INTERNAL_PROPERTIES = (
     # site.js: the data's top level, the site, a category, a cookie or service, a text pack
-    "texts", "packs", "css",
+    "texts", "packs", "css", "prefs",
     "policy", "lifetime", "defaultLanguage", "endpoint", "cookieName", "cookieDomain", "rtl",
     "revised",
     "categories",
@@ -51,6 +51,12 @@ INTERNAL_PROPERTIES = (
     "file",
     # consent.js: a change, as its subscribers receive it
     "choice", "withdrawn", "reloadNeeded",
+    # prefs-load.js: what the core lends the preferences chunk (lent.js), and the entry
+    # points the chunk hands back (prefs-chunk.js; `show` keeps its name, as the API's);
+    # compiled apart, both use the short names of the one name cache (compiled.py)
+    "currentChoice", "setChoices", "button", "element", "safe", "translate", "currentLanguage",
+    "languageSwitch", "bannerRoot", "wasRefused", "resolveUrl", "GPC", "SITE", "TEXTS",
+    "addStyles", "handBack", "redraw", "afterChange", "onKey",
 )
 # builtins=true: some of these are also names of DOM properties (title, required, items) that
 # terser would otherwise leave alone; the widget never reads those on a DOM object.

@@ -22,6 +22,9 @@ from release_ids import RELEASE_FILE, SCREENSHOTS
 from .release import release_document
 
 STABLE_NAME = "consent.js"
+# The preferences chunk's name (bundle.py): `consent-` as the bundles (server/bundle.py's
+# HASHED reads it as one of them), never `consent.<x>.` as a text pack.
+PREFS_STEM = "consent-prefs.{lang}"
 
 
 def compressed(data: bytes) -> dict[str, bytes]:
@@ -66,15 +69,16 @@ def _add(files: dict[str, bytes], name: str, data: bytes) -> None:
 
 
 def render(bundles: dict[str, bytes], default: str, manifest_extra: dict,
-           packs: dict[str, bytes] | None = None, release: dict | None = None
-           ) -> dict[str, bytes]:
+           packs: dict[str, bytes] | None = None, release: dict | None = None,
+           prefs: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """Every file of the site's dist folder, by name.
 
     `bundles`: one per language, its texts embedded, under a hashed and a stable name.
     `packs` are the per-language text packs (see bundle.py): hashed names only, since
     the bundle that loads them names them by hash; the manifest lists each with its SRI.
     `release`: the release's content (release.py), written with its id and these files as
-    release.json.
+    release.json. `prefs`: the preferences chunk of each language's bundle (bundle.py),
+    fetched the first time the preferences open; hashed names only, as the packs.
     """
     files: dict[str, bytes] = {}
     entries = {}
@@ -90,6 +94,12 @@ def render(bundles: dict[str, bytes], default: str, manifest_extra: dict,
         _add(files, pack_name, pack)
         entries[f"consent.{lang}.js"] = {"file": pack_name, "language": lang, "pack": True,
                                          "integrity": sri(pack), "bytes": sizes(pack)}
+    for lang, chunk in sorted((prefs or {}).items()):
+        chunk_name = hashed_name(chunk, stem=PREFS_STEM.format(lang=lang))
+        _add(files, chunk_name, chunk)
+        entries[PREFS_STEM.format(lang=lang) + ".js"] = {"file": chunk_name, "language": lang,
+                                               "preferences": True, "integrity": sri(chunk),
+                                               "bytes": sizes(chunk)}
     manifest = {**manifest_extra, "files": entries}
     if release is not None:
         document = release_document(release, entries)

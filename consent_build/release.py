@@ -37,9 +37,11 @@ def _shown_in(js_files: list[Path]) -> dict[tuple, list[str]]:
 
 def release_content(config: SiteConfig, manifest: dict, texts: dict[tuple, Text],
                     tables: dict[str, list[str]], code: bytes, css: bytes,
-                    js_files: list[Path]) -> dict:
+                    js_files: list[Path], prefs_code: bytes = b"", prefs_css: bytes = b""
+                    ) -> dict:
     """What the release's id hashes. `texts` are the widget's texts by shared key, in table
-    order; `tables` each language's table."""
+    order; `tables` each language's table; `prefs_code` and `prefs_css` the preferences
+    chunk's (bundle.py)."""
     index = {key: i for i, key in enumerate(texts)}
     where = _shown_in(js_files)
 
@@ -69,7 +71,9 @@ def release_content(config: SiteConfig, manifest: dict, texts: dict[tuple, Text]
         "manifest": {key: value for key, value in manifest.items() if key != "inputs_sha256"},
         "policy": {"url": site["policy_url"], "revision": site["revision"]},
         "widget": {"code_sha256": hashlib.sha256(code).hexdigest(),
-                   "css_sha256": hashlib.sha256(css).hexdigest()},
+                   "css_sha256": hashlib.sha256(css).hexdigest(),
+                   "prefs_code_sha256": hashlib.sha256(prefs_code).hexdigest(),
+                   "prefs_css_sha256": hashlib.sha256(prefs_css).hexdigest()},
         "texts": {lang: language(lang) for lang in site["languages"]},
     }
 

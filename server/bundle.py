@@ -21,8 +21,9 @@ from .sites import registry
 
 bp = Blueprint("bundle", __name__)
 
-# The bundles (consent.<hash>.js, consent-<lang>.<hash>.js) and the text packs
-# (consent.<lang>.<hash>.js): a new content is a new name.
+# The bundles (consent.<hash>.js, consent-<lang>.<hash>.js), the text packs
+# (consent.<lang>.<hash>.js) and the preferences chunks (consent-prefs.<lang>.<hash>.js):
+# a new content is a new name.
 HASHED = re.compile(r"^consent(?:-[A-Za-z_]+)?\.(?:[A-Za-z_]+\.)?[0-9a-f]{12}\.(js|css)$")
 TYPES = {
     ".js": "text/javascript; charset=utf-8",

@@ -20,12 +20,15 @@ from .conftest import ROOT, SITE_TOML, build_site
 def test_build_writes_hashed_stable_compressed_and_manifest(dist_dir):
     files = sorted(p.name for p in (dist_dir / "kppay").iterdir())
     manifest = json.loads((dist_dir / "kppay" / "manifest.json").read_text())
-    # A bundle per language, hashed and stable (French, the default, is consent.js), and a
-    # text pack per language, to switch to it.
+    # A bundle per language, hashed and stable (French, the default, is consent.js), a
+    # text pack per language, to switch to it, and the preferences chunk of each language's
+    # bundle, fetched when the preferences first open.
     bundles = [manifest["files"][name]["file"] for name in ("consent.js", "consent-en.js")]
     packs = [manifest["files"][f"consent.{lang}.js"]["file"] for lang in ("fr", "en")]
+    prefs = [manifest["files"][f"consent-prefs.{lang}.js"]["file"] for lang in ("fr", "en")]
     assert files == sorted([name + suffix
-                            for name in [*bundles, "consent.js", "consent-en.js", *packs]
+                            for name in [*bundles, "consent.js", "consent-en.js", *packs,
+                                         *prefs]
                             for suffix in ("", ".gz", ".br")] + ["manifest.json", "release.json"])
     assert manifest["site"] == "kppay"
     assert manifest["revision"] == 1
@@ -78,11 +81,16 @@ def test_each_bundle_embeds_one_language_the_others_are_packs_and_no_source_msgi
     fr_pack = manifest["files"]["consent.fr.js"]["file"]
     assert fr_pack in english and fr_pack not in js
     assert manifest["files"]["consent.en.js"]["file"] in js
-    # French accents are escaped so the file reads right whatever charset it is served with.
-    assert "Cookies de r\\u00e9seaux sociaux" in js
+    # French accents are escaped so the file reads right whatever charset it is served with;
+    # the categories' titles are in the preferences chunk (bundle.py), the first layer's
+    # texts in the bundle.
+    chunk = (site / manifest["files"]["consent-prefs.fr.js"]["file"]).read_text(encoding="ascii")
+    assert "Cookies de r\\u00e9seaux sociaux" in chunk
+    assert "s\\u00e9curit\\u00e9" in js
     # Source comments and the msgids of _() calls are gone: only the tables remain.
-    assert "TRANSLATORS" not in js
-    assert '_("' not in js
+    for shipped in (js, chunk):
+        assert "TRANSLATORS" not in shipped
+        assert '_("' not in shipped
 
 
 def test_same_inputs_give_byte_identical_outputs(tmp_path):

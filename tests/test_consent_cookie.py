@@ -39,6 +39,7 @@ def test_the_manifest_gives_the_sites_cookie_revision_lifetime_and_required(poli
 def test_what_a_real_banner_wrote_reads_back_as_the_visitor_chose(w, policy):
     w.open()
     w.press("Personnaliser")
+    w.wait(lambda: w.find("[role=dialog]"))
     w.js(f"{ROOT}.querySelectorAll('[role=switch]')[2].click()")  # functionality on
     w.press("Enregistrer mes choix")
     w.wait(lambda: w.driver.get_cookie("consent_banner"))

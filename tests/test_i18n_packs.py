@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from itertools import zip_longest
 
 import pytest
 
-from consent_build.bundle import read_site_data
+from consent_build.bundle import read_prefs_data, read_site_data
 from consent_build.output import sizes, sri
 
 from .conftest import ROOT
@@ -17,6 +18,12 @@ from .i18n_sites import TEN, build_languages
 
 MAPS = {"texts", "packs"}  # keyed by language
 BUDGET = 7 * 1024  # brotli bytes one visitor downloads (DESIGN.md, size bar)
+
+
+def short_name(field: str) -> str:
+    """A field of the site data as the compiled code names it (widget.json)."""
+    record = json.loads((ROOT / "banner_src" / "compiled" / "widget.json").read_text())
+    return record["properties"][field]
 
 
 def data_of(js: str) -> dict:
@@ -64,7 +71,13 @@ def test_ten_languages_are_ten_bundles_each_with_nine_packs(ten):
     for lang in TEN:
         name = "consent.js" if lang == "fr" else f"consent-{lang}.js"
         data = data_of((folder / manifest["files"][name]["file"]).read_text(encoding="ascii"))
-        assert data["TEXTS"] == {lang: result["texts"][lang]}
+        # the texts only the preferences show are 0 in the bundle, and in its preferences
+        # chunk (bundle.py); the two together are the language's table
+        [own] = data["TEXTS"].values()
+        chunk = read_prefs_data((folder / manifest["files"][f"consent-prefs.{lang}.js"][
+            "file"]).read_text(encoding="ascii"))[short_name("texts")]
+        assert sorted(data["TEXTS"]) == [lang]
+        assert [a or b for a, b in zip_longest(own, chunk, fillvalue=0)] == result["texts"][lang]
         assert sorted(data["PACKS"]) == sorted(set(TEN) - {lang})
         assert data["SITE"]["rtl"] == ["ar"]
     data = data_of((folder / "consent-ar.js").read_text(encoding="ascii"))

@@ -137,6 +137,8 @@ def shown_in_french(browser, server) -> str:
     WebDriverWait(browser, 10).until(lambda b: b.execute_script(
         f"var h = {host}; return h && h.shadowRoot && h.shadowRoot.textContent"))
     browser.execute_script("ConsentBanner.show()")
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script(
+        f"return {host}.shadowRoot.querySelector('[role=dialog]')"))
     return browser.execute_script(f"""
         var root = {host}.shadowRoot;
         root.querySelectorAll('details').forEach(function (d) {{ d.open = true; }});

@@ -119,6 +119,7 @@ def test_the_preferences_show_every_presets_cookies(w, with_presets, lang, switc
     w.server.state.bundle = folder
     w.open()
     w.press("Personnaliser")
+    w.wait(lambda: w.find("[role=dialog]"))
     if switch:
         w.js(f"{SHADOW}.querySelector('.bg .lg button').click()")
         w.wait(lambda: "Cookie settings" in w.text("[role=dialog]"))

@@ -154,7 +154,11 @@ def test_once_translated_both_sites_build_with_their_durations_and_hosts(walked)
     folder, _, built = walked
     assert built.returncode == 0, built.stderr
     assert "dist/kppay/" in built.stdout and "dist/kppay-marchands/" in built.stdout
-    js = (folder / "dist" / "kppay-marchands" / "consent.js").read_text(encoding="utf-8")
+    site = folder / "dist" / "kppay-marchands"
+    # the bundle, and its preferences chunk: the categories' texts and items are in the chunk
+    chunk = json.loads((site / "manifest.json").read_text())["files"]["consent-prefs.fr.js"]
+    js = ((site / "consent.js").read_text(encoding="utf-8")
+          + (site / chunk["file"]).read_text(encoding="utf-8"))
     for text in ("30 minutes", "2 heures", "13 mois", "Cookies vidéo", "J'accepte",
                  "www.youtube-nocookie.com"):
         assert json.dumps(text)[1:-1] in js, text  # the bundle is ASCII
@@ -207,6 +211,10 @@ def test_both_banners_show_their_own_categories_and_record_under_their_own_site(
                          and b.is_displayed()).click()
 
                 press("Personnaliser")  # the preferences: every category and its cookies
+                driver.execute_script(  # their chunk loads on this first open
+                    "return new Promise(r => { const t = () => document.querySelector("
+                    "'[data-consent-banner]').shadowRoot.querySelector('[role=dialog]') ? r()"
+                    " : setTimeout(t, 20); t(); })")
                 driver.execute_script("return new Promise(r => setTimeout(r, 300))")
                 shown[site] = driver.execute_script(banner + ".shadowRoot.textContent")
                 press(accept)

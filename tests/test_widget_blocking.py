@@ -59,6 +59,7 @@ def test_accepting_one_category_runs_only_its_scripts_once_in_order_without_relo
     w.open()
     w.js("window.samePage = 1")
     w.press("Personnaliser")
+    w.wait(lambda: w.find("[role=dialog]"))
     w.js(f"{ROOT}.querySelectorAll('[role=switch]')[1].click()")
     w.press("Enregistrer mes choix")
     w.wait(lambda: len(w.ran()) == 3)

@@ -153,6 +153,7 @@ def test_api_get_granted_set_on_off_and_the_dom_event(w):
     assert w.js("return ConsentBanner.get().choices.targeting") is True
     assert w.js("return ConsentBanner.granted('nonsense')") is False
     w.js("ConsentBanner.show()")
+    w.wait(lambda: w.find("[role=dialog]"))
     assert w.find("[role=dialog]")
     assert w.problems() == []
 
@@ -188,6 +189,7 @@ def test_reduced_motion_turns_transitions_off(w):
     switch = f"return getComputedStyle({ROOT}.querySelectorAll('[role=switch]')[1], '::before')"
     w.open()
     w.js("ConsentBanner.show()")
+    w.wait(lambda: w.find("[role=dialog]"))
     assert w.js(switch + ".transitionDuration") != "0s"
     w.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [
         {"name": "prefers-reduced-motion", "value": "reduce"}]})

@@ -42,6 +42,9 @@ class State:
     status: int = 201  # what the consent endpoint answers
     events: list = field(default_factory=list)  # (headers, body text, status) per POST
     packs_missing: bool = False  # every text pack (consent.<lang>.<hash>.js) answers 404
+    # the preferences chunk (consent-prefs.<lang>.<hash>.js): None as built, "missing" answers
+    # 404, "altered" serves other bytes than its SRI says, "slow" comes after half a second
+    prefs_fault: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -77,11 +80,19 @@ def make_app(state: State) -> Flask:
 
     @app.get("/c/<name>")
     def bundle(name):
-        # the bundle, and the text packs it loads beside it (consent.<lang>.<hash>.js)
-        if not (name.startswith("consent.") and name.endswith(".js")):
+        # the bundle, the text packs it loads beside it (consent.<lang>.<hash>.js) and the
+        # preferences chunk (consent-prefs.<lang>.<hash>.js)
+        if not (name.startswith(("consent.", "consent-prefs.")) and name.endswith(".js")):
             abort(404)
-        if state.packs_missing and name.count(".") == 3:
+        if state.packs_missing and name.startswith("consent.") and name.count(".") == 3:
             abort(404)
+        if name.startswith("consent-prefs.") and state.prefs_fault == "slow":
+            time.sleep(0.5)
+        if name.startswith("consent-prefs.") and state.prefs_fault == "missing":
+            abort(404)
+        if name.startswith("consent-prefs.") and state.prefs_fault == "altered":
+            body = (state.bundle / name).read_bytes().replace(b"use strict", b"use strict ")
+            return Response(body, mimetype="text/javascript")
         return send_file(state.bundle / name, mimetype="text/javascript", max_age=0)
 
     @app.get("/p/<name>")
@@ -162,6 +173,7 @@ class Widget:
         state = self.server.state
         state.bundle, state.status = self.dist_dir / "kppay", 201
         state.packs_missing = False
+        state.prefs_fault = None
         with state.lock:
             state.events.clear()
         self.driver.get(self.server.url + "/blank")

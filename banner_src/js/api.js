@@ -3,7 +3,7 @@
 import { acceptAll, copyChoice, isGranted, refuseAll, setChoices } from "./consent.js";
 import { CHANGE_EVENT } from "./constants.js";
 import { safe } from "./dom.js";
-import { showPreferences } from "./prefs.js";
+import { showPreferences } from "./prefs-load.js";
 
 let listeners = []; // on('change') listeners
 

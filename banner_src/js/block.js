@@ -6,7 +6,7 @@ import { BLOCKED_SELECTOR, CATEGORY_ATTRIBUTE, SCRIPT_NONCE } from "./constants.
 import { deleteCategoryCookies } from "./cookies.js";
 import { button, element, safe, shadowRoot } from "./dom.js";
 import { _, tagLanguage } from "./i18n.js";
-import { showPreferences } from "./prefs.js";
+import { showPreferences } from "./prefs-load.js";
 import { SITE } from "./site.js";
 
 const toRun = []; // scripts granted but not yet run, in order

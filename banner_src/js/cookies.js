@@ -28,12 +28,12 @@ const deleteCookie = (name) => {
   }
 };
 
-/* Withdrawal: delete what a category declares, exact names and `prefix*` patterns. */
+/* Withdrawal: delete what a category declares, exact names and `prefix*` patterns. The
+   build lists them in `cookies` (bundle.py, deleted_cookies): its items (what the preferences
+   show of each) are in the preferences chunk, which a withdrawal does not wait for. */
 export const deleteCategoryCookies = (category) => {
-  for (const item of category.items) {
-    for (const name of item.cookies || [item.name]) {
-      if (!name.endsWith("*")) deleteCookie(name);
-      else for (const found in readCookies()) if (found.startsWith(name.slice(0, -1))) deleteCookie(found);
-    }
+  for (const name of category.cookies) {
+    if (!name.endsWith("*")) deleteCookie(name);
+    else for (const found in readCookies()) if (found.startsWith(name.slice(0, -1))) deleteCookie(found);
   }
 };

@@ -36,3 +36,6 @@ export const shadowRoot = (host) => {
   host.setAttribute("data-nosnippet", "");
   return root;
 };
+
+/* The preferences chunk's CSS (prefs-chunk.js) joins the same stylesheet, after the rest. */
+export const addStyles = (css) => sheet.replaceSync(CSS + css);

@@ -1,6 +1,6 @@
-/* Focus and the keyboard: a focused page element is never hidden behind the banner; in the
-   dialog, Tab and Shift+Tab stay inside it, Escape closes it. */
-import { closePreferences, dialog } from "./prefs.js";
+/* Focus: a focused page element is never hidden behind the banner. (In the preferences,
+   Tab and Shift+Tab stay inside the dialog and Escape closes it: trap.js, in the
+   preferences chunk.) */
 import { root } from "./root.js";
 
 /* Focus never hidden behind the banner (WCAG 2.2 SC 2.4.11): when a page element takes focus
@@ -12,22 +12,5 @@ export const uncover = ({ target }) => {
   const box = target.getClientRects()[0];
   if (root && box && target != root.host && document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) == root.host) {
     for (const cover of root.querySelectorAll(".L,.F")) cover.classList.toggle("u");
-  }
-};
-
-/* What can take focus in the dialog is looked up at each key press, as the content changes. */
-export const onKey = (event) => {
-  if (!dialog) return;
-  if (event.key == "Escape") {
-    event.preventDefault();
-    closePreferences();
-  } else if (event.key == "Tab") {
-    // No boxes: hidden, or inside a closed <details>.
-    const focusable = [...dialog.querySelectorAll("a,button,input,summary")].filter((node) => !node.disabled && node.getClientRects()[0]);
-    const at = focusable.indexOf(root.activeElement), last = focusable.length - 1;
-    if (event.shiftKey ? at < 1 : at < 0 || at == last) {
-      event.preventDefault();
-      focusable[event.shiftKey ? last : 0].focus();
-    }
   }
 };

@@ -3,7 +3,7 @@ import { acceptAll, refuseAll, seenChoice } from "./consent.js";
 import { button, element } from "./dom.js";
 import { _ } from "./i18n.js";
 import { languageSwitch } from "./language-switch.js";
-import { showPreferences } from "./prefs.js";
+import { showPreferences } from "./prefs-load.js";
 import { floatingButton, showFloatingButton } from "./reopen.js";
 import { bannerRoot, root } from "./root.js";
 import { SITE } from "./site.js";
@@ -36,7 +36,10 @@ export const showFirstLayer = () => {
       button(_("Refuse all"), refuseAll),
       // TRANSLATORS: button on the first layer; opens the preferences; keep under 20 characters
       button(_("Customize"), () => showPreferences(), "b", { "aria-haspopup": "dialog" })
-    ])
+    ]),
+    // Empty until the preferences cannot load (showFirstLayerInstead): a live region that
+    // already exists is read out when its text comes.
+    element("p", { class: "st n", role: "status" })
   ]);
   old ? old.replaceWith(firstLayer) : root.prepend(firstLayer);
 };
@@ -54,4 +57,17 @@ export const settle = () => {
   firstLayer = null;
   showFloatingButton();
   if (hadFocus && floatingButton) floatingButton.focus();
+};
+
+/* When the preferences cannot load (prefs-load.js: blocked, offline): the visitor is told,
+   here, and keeps the first layer's Accept all and Refuse all, so that a choice, a
+   withdrawal included, is always possible. The floating button, which this layer covers,
+   steps aside until the choice (settle); focus that was on it goes to this layer. */
+export const showFirstLayerInstead = () => {
+  const hadFocus = floatingButton && root.activeElement == floatingButton;
+  if (!firstLayer) showFirstLayer();
+  if (floatingButton) floatingButton.hidden = true;
+  // TRANSLATORS: in the first layer, when the cookie settings could not be downloaded (blocked, offline)
+  firstLayer.querySelector(".st").textContent = _("The cookie settings could not be loaded. You can still accept or refuse all cookies here.");
+  if (hadFocus) firstLayer.querySelector(".acts button").focus();
 };

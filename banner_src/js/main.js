@@ -5,11 +5,11 @@ import { announceChange, exposeApi } from "./api.js";
 import { applyChange, redrawPlaceholders, scan, watch } from "./block.js";
 import { choice, readChoice, subscribe } from "./consent.js";
 import { safe } from "./dom.js";
-import { onKey, uncover } from "./focus.js";
+import { uncover } from "./focus.js";
 import { tellConsentMode, updateConsentMode } from "./gcm.js";
 import { onLanguageChange, whenLanguageReady } from "./i18n.js";
-import { redrawFirstLayer, settle, showFirstLayer } from "./layer.js";
-import { preferencesAfterChange, redrawPreferences } from "./prefs.js";
+import { redrawFirstLayer, settle, showFirstLayer, showFirstLayerInstead } from "./layer.js";
+import { onKey, preferencesAfterChange, redrawPreferences, whenPreferencesUnavailable } from "./prefs-load.js";
 import { onOpenClick, redrawFloatingButton, showFloatingButton } from "./reopen.js";
 import { flush, leave, sendChange } from "./send.js";
 
@@ -27,6 +27,7 @@ if (!window.ConsentBanner) {
     // What reacts to a choice, in this order.
     for (const react of [updateConsentMode, sendChange, applyChange, settle, preferencesAfterChange, announceChange]) subscribe(react);
     for (const redraw of [redrawFirstLayer, redrawPreferences, redrawFloatingButton, redrawPlaceholders]) onLanguageChange(redraw);
+    whenPreferencesUnavailable(showFirstLayerInstead);
     watch();
     flush();
     addEventListener("online", safe(flush));

@@ -1,15 +1,12 @@
 /* The preferences: a modal dialog with one switch per category (in site.toml's order,
    essential locked on), each expandable to its description, cookies and services; the
-   visitor's consent reference; save, accept all, refuse all. */
-import { acceptAll, choice, refuseAll, setChoices } from "./consent.js";
-import { GPC, resolveUrl } from "./constants.js";
-import { button, element, safe } from "./dom.js";
-import { _, lang } from "./i18n.js";
-import { languageSwitch } from "./language-switch.js";
-import { bannerRoot, root } from "./root.js";
-import { wasRefused } from "./send.js";
-import { categories, SITE } from "./site.js";
+   visitor's consent reference; save, accept all, refuse all. This module is in the
+   preferences chunk, fetched the first time they open (prefs-load.js): what it uses of the
+   core is lent (lent.js). */
+import { acceptAll, bannerRoot, button, currentChoice, currentLanguage, element, GPC, _, languageSwitch, refuseAll, resolveUrl, safe, setChoices, SITE, wasRefused } from "./lent.js";
+import { categories } from "./prefs-site.js";
 
+const root = bannerRoot(); // the chunk runs once the banner's root exists
 export let dialog; // the backdrop holding the dialog, while it is open
 let opener; // what had focus before: it gets it back on close
 let draft; // the switches' states, kept across a language switch
@@ -22,8 +19,7 @@ const hideFirstLayer = (hidden) => {
 };
 
 export const showPreferences = (from) => {
-  if (!bannerRoot()) return;
-  const active = document.activeElement, redrawing = dialog;
+  const active = document.activeElement, redrawing = dialog, choice = currentChoice(), lang = currentLanguage();
   // The reference of a choice the server refused is no proof of anything: it is not shown.
   const when = choice && !wasRefused(choice) && new Date(choice.client_time);
   if (!redrawing) {

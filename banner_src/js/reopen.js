@@ -4,7 +4,7 @@
 import { OPEN_ATTRIBUTE, scriptAttribute } from "./constants.js";
 import { button } from "./dom.js";
 import { _ } from "./i18n.js";
-import { showPreferences } from "./prefs.js";
+import { showPreferences } from "./prefs-load.js";
 import { bannerRoot, root } from "./root.js";
 
 export let floatingButton;

@@ -26,6 +26,22 @@ def test_a_text_pack_is_cached_for_a_year_too(client, dist_dir):
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
+def test_a_preferences_chunk_is_served_as_a_pack_is(client, dist_dir):
+    """Fetched from any site the first time the preferences open (prefs-load.js): cached for
+    a year, loadable cross-origin with SRI (CORS, CORP), precompressed."""
+    chunks = sorted((dist_dir / "kppay").glob("consent-prefs.*.*.js"))
+    assert [chunk.name.split(".")[1] for chunk in chunks] == ["en", "fr"]
+    for chunk in chunks:
+        response = client.get(f"/c/kppay/{chunk.name}", headers={"Accept-Encoding": "br"})
+        assert response.status_code == 200
+        assert brotli.decompress(response.data) == chunk.read_bytes()
+        assert response.headers["Content-Encoding"] == "br"
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+
+
 def test_a_hashed_bundle_is_cached_for_a_year_and_loadable_from_any_site(client, hashed, dist_dir):
     response = client.get(f"/c/kppay/{hashed}", headers={"Accept-Encoding": "identity"})
     assert response.status_code == 200

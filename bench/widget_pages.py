@@ -248,7 +248,11 @@ def write_site(root: Path, cache: Path) -> tuple[list[Contender], dict]:
         Contender(f"vanilla-cookieconsent {vcc_version(dist)}", "/vcc/"),
         Contender("no banner (baseline)", "/blank/"),
     ]
-    return contenders, {"site": site_id, "ours_tag": ours_tag.strip(), "vcc_dist": dist}
+    # Our preferences are a chunk fetched the first time they open (prefs-load.js): not in
+    # what the first layer fetches, so named here, for a like-with-like reading.
+    chunk = manifest.get("files", {}).get(f"consent-prefs.{manifest.get('default_language')}.js")
+    return contenders, {"site": site_id, "ours_tag": ours_tag.strip(), "vcc_dist": dist,
+                        "ours_prefs": (folder / chunk["file"]).read_bytes() if chunk else None}
 
 
 def _page(folder: Path, head: str = "", body: str = "") -> None:

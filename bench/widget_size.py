@@ -5,8 +5,10 @@ budget is tests/test_widget_size.py).
     .venv/bin/python bench/widget_size.py
 
 Each part is compressed on its own, so the parts add up to about, not exactly, the files.
-A visitor downloads the bundle of the page's language only (its texts are embedded); a
-switch to another language costs that language's pack.
+A visitor downloads the bundle of the page's language only (its texts are embedded); the
+preferences chunk of that language the first time they open the preferences (its code, the
+texts only the preferences show, the categories' items and the dialog's CSS); a switch to
+another language costs that language's pack.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def main() -> None:
     built = build(site_file, ROOT / "banner_src", translations, ROOT / "dist", check=False,
                   write=False)
     widget = SimpleNamespace(js=built["js"], bundles=built["bundles"], packs=built["packs"],
-                             parts=built["parts"])
+                             parts=built["parts"], prefs=built["prefs"])
     default = config.site["default_language"]
     print(f"{'':<34} {'raw':>7} {'gzip':>7} {'brotli':>7}")
     print(row(f"bundle of {default} (consent.js)", widget.js))
@@ -48,8 +50,15 @@ def main() -> None:
             print(row(f"bundle of {lang} (consent-{lang}.js)", bundle))
     for lang, pack in sorted(widget.packs.items()):
         print(row(f"pack {lang} (a switch to {lang})", pack))
+    for lang, chunk in sorted(widget.prefs.items()):
+        print(row(f"preferences {lang} (on first open)", chunk))
     for lang, bundle in widget.bundles.items():
         print(row(f"visitor of a page in {lang}", bundle))
+        # two files, two requests: each compressed on its own, as they are served
+        both = {key: sizes(bundle)[key] + sizes(widget.prefs[lang])[key]
+                for key in ("raw", "gzip", "brotli")}
+        print(f"{'  ... who opens the preferences':<34} {both['raw']:>7} {both['gzip']:>7} "
+              f"{both['brotli']:>7}")
 
 
 if __name__ == "__main__":

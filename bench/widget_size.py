@@ -41,17 +41,19 @@ def main() -> None:
                              parts=built["parts"], prefs=built["prefs"])
     default = config.site["default_language"]
     print(f"{'':<34} {'raw':>7} {'gzip':>7} {'brotli':>7}")
-    print(row(f"bundle of {default} (consent.js)", widget.js))
-    for name in ("code", "css", "data"):
-        print(row(f"  {name}", widget.parts[name]))
-    print(row(f"  texts {default}", widget.parts["texts"]))
     for lang, bundle in widget.bundles.items():
-        if lang != default:
-            print(row(f"bundle of {lang} (consent-{lang}.js)", bundle))
-    for lang, pack in sorted(widget.packs.items()):
-        print(row(f"pack {lang} (a switch to {lang})", pack))
+        name = "consent.js" if lang == default else f"consent-{lang}.js"
+        print(row(f"bundle of {lang} ({name})", bundle))
+        for part in ("code", "css", "data"):
+            print(row(f"  {part}", widget.parts[part]))
+        print(row(f"  texts {lang}", widget.parts[f"texts {lang}"]))
     for lang, chunk in sorted(widget.prefs.items()):
         print(row(f"preferences {lang} (on first open)", chunk))
+        for part in ("code", "css", "data"):
+            print(row(f"  {part}", widget.parts[f"prefs {part}"]))
+        print(row(f"  texts {lang}", widget.parts[f"prefs texts {lang}"]))
+    for lang, pack in sorted(widget.packs.items()):
+        print(row(f"pack {lang} (a switch to {lang})", pack))
     for lang, bundle in widget.bundles.items():
         print(row(f"visitor of a page in {lang}", bundle))
         # two files, two requests: each compressed on its own, as they are served
@@ -59,7 +61,6 @@ def main() -> None:
                 for key in ("raw", "gzip", "brotli")}
         print(f"{'  ... who opens the preferences':<34} {both['raw']:>7} {both['gzip']:>7} "
               f"{both['brotli']:>7}")
-
 
 if __name__ == "__main__":
     main()

@@ -66,7 +66,10 @@ class Widget:
     packs: dict[str, bytes]  # language -> text pack script, to switch to it from another's bundle
     prefs: dict[str, bytes]  # language -> preferences chunk, for that language's bundle
     warnings: list[Problem]
-    parts: dict[str, bytes]  # what js is made of, for the size report: code, css, data, texts
+    # what js and its preferences chunk are made of, for the size report: code, css, data,
+    # texts; prefs code, prefs css, prefs data, prefs texts; and "texts <lang>" and
+    # "prefs texts <lang>" for each language
+    parts: dict[str, bytes]
     release: dict | None = None  # the release's content (release.py), when a manifest was given
 
 
@@ -146,7 +149,16 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
              "data": site_data(config, index, default, {}, others, "", names, release,
                                pack_entry(default, prefs[default], PREFS_STEM)),
              "texts": _dump(only(tables[default], set(range(len(table))) - chunk_texts)
-                            ).encode("ascii")}
+                            ).encode("ascii"),
+             # the preferences chunk's, in the default language
+             "prefs code": compiled.prefs_code, "prefs css": prefs_css.encode("utf-8"),
+             "prefs data": prefs_data(config, index, [], "", names),
+             "prefs texts": _dump(only(tables[default], chunk_texts)).encode("ascii")}
+    # each language's texts, in its bundle and in its chunk
+    for lang, written in tables.items():
+        parts[f"texts {lang}"] = _dump(only(written, set(range(len(written))) - chunk_texts)
+                                       ).encode("ascii")
+        parts[f"prefs texts {lang}"] = _dump(only(written, chunk_texts)).encode("ascii")
     return Widget(js=bundles[default], bundles=bundles, css=css, texts=tables, packs=packs,
                   prefs=prefs, warnings=warnings, parts=parts, release=content)
 

@@ -24,6 +24,10 @@ def bundle_requests(w) -> list:
         .filter(n => /\\/c\\/consent[-.]/.test(n))""")
 
 
+def display(w, selector: str) -> str:
+    return w.js("return getComputedStyle(arguments[0]).display", w.find(selector))
+
+
 def test_a_visitor_who_never_opens_the_preferences_never_fetches_them(w):
     w.open()
     w.press("Tout accepter")
@@ -97,17 +101,29 @@ def test_a_chunk_that_cannot_load_leaves_the_first_layer_and_withdrawal_possible
     w.click(".F")  # withdrawing: the floating button gives the first layer instead
     w.wait(lambda: w.find(".L"))
     assert w.text(".L [role=status]") == FAILED
-    assert w.find(".F").get_attribute("hidden") is not None  # out of the first layer's way
+    assert display(w, ".F") == "none"  # out of the first layer's way
     assert w.focused() == "BUTTON:Tout accepter"  # focus left the hidden button for the layer
     w.press("Tout refuser")
     w.wait(lambda: not w.find(".L"))
     assert not any(w.choice()["choices"][c] for c in ("performance", "targeting", "social"))
     w.wait(lambda: len(w.events()) == 2)
     assert '"action":"withdraw"' in w.events()[-1][1]
-    assert w.find(".F").get_attribute("hidden") is None
+    assert display(w, ".F") != "none"
     w.server.state.prefs_fault = None  # back online: the next ask loads it
     w.click(".F")
     w.wait(lambda: w.find("[role=dialog]"))
+
+
+def test_after_a_failure_a_language_switch_keeps_the_floating_button_out_of_the_way(w):
+    w.server.state.prefs_fault = "missing"
+    w.open()
+    w.press("Tout accepter")
+    w.wait(lambda: w.find(".F"))
+    w.click(".F")
+    w.wait(lambda: w.find(".L"))
+    w.press("EN")  # both redraw themselves; still one at a time
+    w.wait(lambda: w.text("#cb-t") == "Cookies on KPpay")
+    assert display(w, ".F") == "none" and w.button("Refuse all")
 
 
 @pytest.mark.parametrize("page", ["csp.html", "nonce.html"])

@@ -61,12 +61,12 @@ export const settle = () => {
 
 /* When the preferences cannot load (prefs-load.js: blocked, offline): the visitor is told,
    here, and keeps the first layer's Accept all and Refuse all, so that a choice, a
-   withdrawal included, is always possible. The floating button, which this layer covers,
-   steps aside until the choice (settle); focus that was on it goes to this layer. */
+   withdrawal included, is always possible. The floating button, which this layer would
+   cover, is not shown beside it (banner.css) until the choice (settle) removes the layer;
+   focus that was on it goes to this layer. */
 export const showFirstLayerInstead = () => {
   const hadFocus = floatingButton && root.activeElement == floatingButton;
   if (!firstLayer) showFirstLayer();
-  if (floatingButton) floatingButton.hidden = true;
   // TRANSLATORS: in the first layer, when the cookie settings could not be downloaded (blocked, offline)
   firstLayer.querySelector(".st").textContent = _("The cookie settings could not be loaded. You can still accept or refuse all cookies here.");
   if (hadFocus) firstLayer.querySelector(".acts button").focus();

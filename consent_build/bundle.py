@@ -130,8 +130,10 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         tables.items()}
     # One release for the build, whichever language's bundle a visitor gets: every text of
     # every language is in it.
+    # The check of the page's brand colours ships only where the site allows them.
+    brand = compiled.brand_code if config.theme.get("page_colours") else b""
     content = (release_content(config, manifest, table, tables, code, css, js_files,
-                               compiled.prefs_code, prefs_css.encode("utf-8"))
+                               compiled.prefs_code, prefs_css.encode("utf-8"), brand)
                if manifest is not None else None)
     release = release_id(content) if content is not None else None
     bundles = {}
@@ -139,7 +141,7 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
         others = {other: entry for other, entry in described.items() if other != lang}
         own = only(tables[lang], set(range(len(tables[lang]))) - chunk_texts)
         data = site_data(config, index, lang, {lang: own}, others, css.decode("utf-8"),
-                         names, release, pack_entry(lang, prefs[lang], PREFS_STEM))
+                         names, release, pack_entry(lang, prefs[lang], PREFS_STEM), brand)
         # The compiled code is a module's body: one function makes it a closure (nothing
         # leaks but window.ConsentBanner) and hands it the site's data.
         bundles[lang] = (b'(function(siteData){"use strict";' + code.rstrip(b"\n") + b"})("
@@ -147,7 +149,7 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     others = {other: entry for other, entry in described.items() if other != default}
     parts = {"code": code, "css": css,
              "data": site_data(config, index, default, {}, others, "", names, release,
-                               pack_entry(default, prefs[default], PREFS_STEM)),
+                               pack_entry(default, prefs[default], PREFS_STEM), brand),
              "texts": _dump(only(tables[default], set(range(len(table))) - chunk_texts)
                             ).encode("ascii"),
              # the preferences chunk's, in the default language
@@ -362,11 +364,13 @@ def prefs_data(config: SiteConfig, index: dict[tuple, int], table: list, css: st
 def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
               tables: dict[str, list[str]], packs: dict[str, dict], css: str,
               names: dict[str, str], release: str | None = None,
-              prefs: dict | None = None) -> bytes:
+              prefs: dict | None = None, brand: bytes = b"") -> bytes:
     """The site as the widget reads it (banner_src/js/site.js), for the bundle of `language`:
     texts are numbers into each language's table; `release` is the id each event names
-    (send.js). Field names are the widget's own, shortened as the compiler shortened them in
-    its code (`names`, recorded in widget.json); maps keyed by language stay as they are."""
+    (send.js); `brand` the compiled check of the page's brand colours (brand-entry.js), which
+    becomes a function here. Field names are the widget's own, shortened as the compiler
+    shortened them in its code (`names`, recorded in widget.json); maps keyed by language stay
+    as they are."""
     site = config.site
     record = _recorder(names)
 
@@ -387,6 +391,9 @@ def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
         rtl=rtl_languages(site["languages"]) or None,
         # host -> service, for the placeholders (block.js); only for a site that declares hosts
         hosts=service_of_host(config),
+        # the page's brand colours and their check (root.js), only where the site allows them
+        brand=Code("(root,addStyles,safe)=>{" + brand.decode("ascii").strip() + "}")
+        if brand else None,
         categories=[
             # `required` only where true; what the preferences show of a category is in
             # their chunk (prefs_data), and `cookies` what a withdrawal deletes.

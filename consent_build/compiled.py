@@ -13,7 +13,8 @@ preferences chunk's (prefs.js, fetched the first time the preferences open: see
 banner_src/js/prefs-load.js). They share no module: the chunk gets what it uses of the core
 from the core itself (lent.js). One terser name cache for both gives the properties they
 share the same short names. widget.json records which texts only the chunk shows, so that
-the site build leaves them out of the bundle.
+the site build leaves them out of the bundle. A third, brand-entry.js, is the check of the
+page's brand colours (brand.js), which only the bundles of sites that allow them carry.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ from .output import inputs_hash
 
 ENTRY = "main.js"
 PREFS_ENTRY = "prefs-chunk.js"
+# The page's brand colours (brand.js): only in the bundles of sites that allow them
+# (site.toml's theme.page_colours), as a function in their site data (bundle.site_data).
+BRAND_ENTRY = "brand-entry.js"
+ENTRIES = ((ENTRY, "widget.min.js"), (PREFS_ENTRY, "prefs.min.js"), (BRAND_ENTRY, "brand.min.js"))
 # `import … from "./x.js"` and `import "./x.js"`: how the widget's modules name each other.
 _IMPORT = re.compile(r'\b(?:from|import)\s*"\./([^"]+)"')
 
@@ -44,10 +49,11 @@ def sources(src: Path) -> list[Path]:
     return sorted((src / "js").glob("*.js"))
 
 
-def artefact(src: Path) -> tuple[Path, Path, Path]:
-    """The compiled bundle code, its record, and the compiled preferences chunk."""
+def artefact(src: Path) -> tuple[Path, Path, Path, Path]:
+    """The compiled bundle code, its record, the compiled preferences chunk and the compiled
+    check of the page's brand colours."""
     folder = src / "compiled"
-    return folder / "widget.js", folder / "widget.json", folder / "prefs.js"
+    return folder / "widget.js", folder / "widget.json", folder / "prefs.js", folder / "brand.js"
 
 
 def modules_of(src: Path, entry: str) -> list[Path]:
@@ -81,11 +87,12 @@ def compile_widget(src: Path) -> Path:
                                   "run `npm ci` in the project's root (package.json pins it)")
                           for tool in missing])
     index = {key: i for i, key in enumerate(code_texts(js_files)[0])}
-    core, chunk = modules_of(src, ENTRY), modules_of(src, PREFS_ENTRY)
+    imported = {entry: set(modules_of(src, entry)) for entry, _output in ENTRIES}
     problems: list[Problem] = [
-        Problem(str(path), None, f"imported by both {ENTRY} and {PREFS_ENTRY}: the chunk would "
-                "carry a second copy of it; lend it to the chunk instead (lent.js)")
-        for path in sorted(set(core) & set(chunk))]
+        Problem(str(path), None, f"imported by both {one} and {other}: each would carry a copy "
+                "of it; lend it instead (lent.js, or an argument)")
+        for i, (one, _o) in enumerate(ENTRIES) for other, _p in ENTRIES[i + 1:]
+        for path in sorted(imported[one] & imported[other])]
     with tempfile.TemporaryDirectory(prefix="consent-compile-") as tmp:
         work = Path(tmp)
         for path in js_files:
@@ -98,7 +105,7 @@ def compile_widget(src: Path) -> Path:
                           auto_build=False, url_expire=False)
         env.config["TERSER_NAME_CACHE"] = str(work / "names.json")
         # The core first: the chunk's compile reuses (and adds to) the names it gave.
-        for entry, output in ((ENTRY, "widget.min.js"), (PREFS_ENTRY, "prefs.min.js")):
+        for entry, output in ENTRIES:
             bundle = Bundle(str(work / entry), filters="esbuild,terser", output=output)
             env.add(bundle)
             try:
@@ -108,11 +115,13 @@ def compile_widget(src: Path) -> Path:
                                           str(exc).replace(tmp, str(src / "js")))]) from None
         code = (work / "widget.min.js").read_bytes()
         prefs_code = (work / "prefs.min.js").read_bytes()
+        brand_code = (work / "brand.min.js").read_bytes()
         properties = js_filters.shortened_properties(work / "names.json")
-    code_file, record_file, prefs_file = artefact(src)
+    code_file, record_file, prefs_file, brand_file = artefact(src)
     code_file.parent.mkdir(exist_ok=True)
     code_file.write_bytes(code)
     prefs_file.write_bytes(prefs_code)
+    brand_file.write_bytes(brand_code)
     record = {"sources_sha256": inputs_hash(js_files),
               "compilers": {tool: _version(tool) for tool in ("esbuild", "terser")},
               "messages": len(index),
@@ -138,19 +147,21 @@ class Compiled:
     prefs_code: bytes  # the preferences chunk's code
     names: dict[str, str]  # the short names it gives the site data's fields
     prefs_messages: set[int]  # the texts only the chunk shows, by their numbers
+    brand_code: bytes = b""  # the check of the page's brand colours
 
 
 def compiled_code(src: Path) -> tuple[Compiled, Problem | None]:
     """The committed compiled widget, and a problem when it is missing or older than
     src/js/."""
-    code_file, record_file, prefs_file = artefact(src)
+    code_file, record_file, prefs_file, brand_file = artefact(src)
     fix = "run `npm ci` then `python build.py compile-widget`, and commit banner_src/compiled/"
-    if not all(path.is_file() for path in (code_file, record_file, prefs_file)):
+    if not all(path.is_file() for path in (code_file, record_file, prefs_file, brand_file)):
         return Compiled(b"", b"", {}, set()), Problem(
             str(code_file), None, f"the compiled widget is missing: {fix}")
     record = json.loads(record_file.read_text(encoding="utf-8"))
     found = Compiled(code_file.read_bytes(), prefs_file.read_bytes(),
-                     record.get("properties", {}), set(record.get("prefs_messages", [])))
+                     record.get("properties", {}), set(record.get("prefs_messages", [])),
+                     brand_file.read_bytes())
     if record.get("sources_sha256") != inputs_hash(sources(src)):
         return found, Problem(str(code_file), None,
                               f"banner_src/js/ changed since this was compiled: {fix}")

@@ -44,7 +44,7 @@ INTERNAL_PROPERTIES = (
     # site.js: the data's top level, the site, a category, a cookie or service, a text pack
     "texts", "packs", "css", "prefs",
     "policy", "lifetime", "defaultLanguage", "endpoint", "cookieName", "cookieDomain", "rtl",
-    "revised",
+    "revised", "brand",
     "categories",
     "required", "title", "description", "consentMode", "items",
     "purpose", "duration", "cookies", "hosts",

@@ -37,11 +37,12 @@ def _shown_in(js_files: list[Path]) -> dict[tuple, list[str]]:
 
 def release_content(config: SiteConfig, manifest: dict, texts: dict[tuple, Text],
                     tables: dict[str, list[str]], code: bytes, css: bytes,
-                    js_files: list[Path], prefs_code: bytes = b"", prefs_css: bytes = b""
-                    ) -> dict:
+                    js_files: list[Path], prefs_code: bytes = b"", prefs_css: bytes = b"",
+                    brand_code: bytes = b"") -> dict:
     """What the release's id hashes. `texts` are the widget's texts by shared key, in table
     order; `tables` each language's table; `prefs_code` and `prefs_css` the preferences
-    chunk's (bundle.py)."""
+    chunk's (bundle.py); `brand_code` the check of the page's colours, where the site allows
+    them."""
     index = {key: i for i, key in enumerate(texts)}
     where = _shown_in(js_files)
 
@@ -73,7 +74,9 @@ def release_content(config: SiteConfig, manifest: dict, texts: dict[tuple, Text]
         "widget": {"code_sha256": hashlib.sha256(code).hexdigest(),
                    "css_sha256": hashlib.sha256(css).hexdigest(),
                    "prefs_code_sha256": hashlib.sha256(prefs_code).hexdigest(),
-                   "prefs_css_sha256": hashlib.sha256(prefs_css).hexdigest()},
+                   "prefs_css_sha256": hashlib.sha256(prefs_css).hexdigest(),
+                   **({"brand_code_sha256": hashlib.sha256(brand_code).hexdigest()}
+                      if brand_code else {})},
         "texts": {lang: language(lang) for lang in site["languages"]},
     }
 

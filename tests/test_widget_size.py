@@ -38,7 +38,10 @@ BUDGET = {"fr": 6144, "en": 6144}
 # each compressed on its own, so more than the one bundle of before (6,433 B French, 6,051 B
 # English): 7,509 B and 7,022 B when the chunk was made. The bar holds that, with the room the
 # release id needs (see above), so that the cost of opening them is never hidden.
-WITH_PREFERENCES = {"fr": 7509 + 80, "en": 7022 + 80}
+# Issue 15's brand colours from the page added 65 B French, 43 B English to that (the hook in
+# root.js and the parts of dom.js's stylesheet, in every bundle; their check itself, about
+# 480 B, only in the bundles of sites that allow them: 4,856 B and 4,727 B first downloads).
+WITH_PREFERENCES = {"fr": 7509 + 80 + 65, "en": 7022 + 80 + 43}
 
 
 def brotli_size(data: bytes) -> int:

@@ -62,6 +62,9 @@ PAGE_VARIANTS = {
     "nobutton.html": {"blocked": False, "banner_attrs": ' data-button="off"'},
     # Links all down a page taller than the window, the last ones where the banner sits.
     "links.html": {"blocked": False, "links": 40},
+    # The page's brand colours on the banner's element (brand.js), under the strict CSP.
+    "csp-brand.html": {"inline_as_file": True, "stylesheet": "/s/brand.css"},
+    "csp-brand-low.html": {"inline_as_file": True, "stylesheet": "/s/brand-low.css"},
 }
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(PAGES), autoescape=True)
 

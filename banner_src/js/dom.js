@@ -37,5 +37,10 @@ export const shadowRoot = (host) => {
   return root;
 };
 
-/* The preferences chunk's CSS (prefs-chunk.js) joins the same stylesheet, after the rest. */
-export const addStyles = (css) => sheet.replaceSync(CSS + css);
+/* Rules that join the same stylesheet, after the rest, one text per part: the preferences
+   chunk's CSS (prefs-chunk.js) and the page's brand colours (brand.js, part "b"). */
+const added = {};
+export const addStyles = (css, part = "p") => {
+  added[part] = css;
+  sheet.replaceSync(CSS + Object.values(added).join(""));
+};

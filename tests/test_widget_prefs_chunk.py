@@ -11,6 +11,8 @@ from .widget_kit import ROOT
 
 FAILED = ("Les paramètres des cookies n’ont pas pu être chargés. Vous pouvez toujours tout "
           "accepter ou tout refuser ici.")
+FAILED_EN = ("The cookie settings could not be loaded. You can still accept or refuse all cookies "
+             "here.")
 
 
 def chunk_requests(w) -> list:
@@ -100,6 +102,7 @@ def test_a_chunk_that_cannot_load_leaves_the_first_layer_and_withdrawal_possible
     w.wait(lambda: w.find(".F"))
     w.click(".F")  # withdrawing: the floating button gives the first layer instead
     w.wait(lambda: w.find(".L"))
+    w.wait(lambda: w.text(".L [role=status]"))
     assert w.text(".L [role=status]") == FAILED
     assert display(w, ".F") == "none"  # out of the first layer's way
     assert w.focused() == "BUTTON:Tout accepter"  # focus left the hidden button for the layer
@@ -124,6 +127,26 @@ def test_after_a_failure_a_language_switch_keeps_the_floating_button_out_of_the_
     w.press("EN")  # both redraw themselves; still one at a time
     w.wait(lambda: w.text("#cb-t") == "Cookies on KPpay")
     assert display(w, ".F") == "none" and w.button("Refuse all")
+    # and the visitor is still told why, in the new language
+    assert w.text(".L [role=status]") == FAILED_EN
+
+
+def test_the_failure_is_said_in_a_live_region_that_was_there_before_it(w):
+    """A screen reader reads a status region out when its text changes, not when the region
+    arrives with its text: when the floating button asked, the layer is made, then told."""
+    w.server.state.prefs_fault = "missing"
+    w.open()
+    w.press("Tout accepter")
+    w.wait(lambda: w.find(".F"))
+    w.js(f"""window.statusSeen = [];
+        new MutationObserver(() => {{
+          const status = {ROOT}.querySelector('.L [role=status]');
+          if (status) statusSeen.push(status.textContent);
+        }}).observe({ROOT}, {{childList: true, subtree: true, characterData: true}});""")
+    w.click(".F")
+    w.wait(lambda: w.text(".L [role=status]"))
+    seen = w.js("return statusSeen")
+    assert seen[0] == "" and seen[-1] == FAILED, seen
 
 
 @pytest.mark.parametrize("page", ["csp.html", "nonce.html"])

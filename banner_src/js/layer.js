@@ -1,6 +1,6 @@
 /* The first layer: a labelled region with three equal choices, which never takes focus. */
 import { acceptAll, refuseAll, seenChoice } from "./consent.js";
-import { button, element } from "./dom.js";
+import { button, element, safe } from "./dom.js";
 import { _ } from "./i18n.js";
 import { languageSwitch } from "./language-switch.js";
 import { showPreferences } from "./prefs-load.js";
@@ -9,6 +9,7 @@ import { bannerRoot, root } from "./root.js";
 import { SITE } from "./site.js";
 
 let firstLayer;
+let unavailable; // the preferences could not load: said in the first layer until the choice
 
 export const showFirstLayer = () => {
   if (!bannerRoot()) return;
@@ -42,6 +43,8 @@ export const showFirstLayer = () => {
     element("p", { class: "st n", role: "status" })
   ]);
   old ? old.replaceWith(firstLayer) : root.prepend(firstLayer);
+  // Still said after a language switch, in the new language.
+  if (unavailable) sayUnavailable();
 };
 
 /* After the visitor's language switch. */
@@ -54,7 +57,7 @@ export const settle = () => {
   if (!root) return;
   const hadFocus = firstLayer && firstLayer.contains(root.activeElement);
   if (firstLayer) firstLayer.remove();
-  firstLayer = null;
+  firstLayer = unavailable = null;
   showFloatingButton();
   if (hadFocus && floatingButton) floatingButton.focus();
 };
@@ -65,9 +68,15 @@ export const settle = () => {
    cover, is not shown beside it (banner.css) until the choice (settle) removes the layer;
    focus that was on it goes to this layer. */
 export const showFirstLayerInstead = () => {
-  const hadFocus = floatingButton && root.activeElement == floatingButton;
-  if (!firstLayer) showFirstLayer();
-  // TRANSLATORS: in the first layer, when the cookie settings could not be downloaded (blocked, offline)
-  firstLayer.querySelector(".st").textContent = _("The cookie settings could not be loaded. You can still accept or refuse all cookies here.");
+  const hadFocus = floatingButton && root.activeElement == floatingButton, fresh = !firstLayer;
+  if (fresh) showFirstLayer();
+  unavailable = 1;
+  // A live region is read out when its text changes, not when it comes with its text: a layer
+  // made just now gets it a moment later.
+  fresh ? setTimeout(safe(sayUnavailable), 100) : sayUnavailable();
   if (hadFocus) firstLayer.querySelector(".acts button").focus();
 };
+
+const sayUnavailable = () => firstLayer && (firstLayer.querySelector(".st").textContent =
+  // TRANSLATORS: in the first layer, when the cookie settings could not be downloaded (blocked, offline)
+  _("The cookie settings could not be loaded. You can still accept or refuse all cookies here."));

@@ -43,6 +43,39 @@ TABLE = "consent_events"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 # Rate limits are per pseudonymised network, and every request here comes from 127.0.0.1.
 NO_RATE_LIMIT = "100000000/60"
+# The what-if postgresql-nginx-granian: a buffering nginx in front of granian, as production
+# would run it (README, "Put a buffering reverse proxy in front"): headers and body within
+# 5 s, bodies over 8 KiB refused, its own errors as JSON, no log that holds an address.
+NGINX_CONF = """worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log crit;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {folder}/body;
+  proxy_temp_path {folder}/proxy;
+  client_header_timeout 5s;
+  client_body_timeout 5s;
+  client_max_body_size 8k;
+  upstream app {{ server 127.0.0.1:{back}; keepalive 32; }}
+  server {{
+    listen 127.0.0.1:{front};
+    location / {{
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_request_buffering on;
+    }}
+    error_page 400 413 414 494 = @error;
+    location @error {{
+      default_type application/json;
+      return 400 '{{"error":"bad request","field":null}}';
+    }}
+  }}
+}}
+"""
 
 
 def need(tool: str, package: str) -> str:
@@ -95,7 +128,7 @@ def cpu_shares(before: dict, after: dict, seconds: float, server_pid: int) -> di
     for pid, (name, ppid, used) in after.items():
         if pid == os.getpid():
             continue
-        if server_pid in (pid, ppid):
+        if server_pid in (pid, ppid) or name == "nginx":
             group = "gunicorn"
         elif name == "postgres":
             group = "database"
@@ -112,10 +145,24 @@ class Gunicorn:
     """`gunicorn "server:create_app()"` on 127.0.0.1, in its own process group."""
 
     def __init__(self, env: dict, args, log: Path, app: str = "server:create_app()",
-                 cwd: Path = ROOT, granian: str | None = None):
+                 cwd: Path = ROOT, granian: str | None = None, nginx: bool = False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.nginx = None
+        if nginx:
+            # What-if only: nginx takes the public port and buffers each whole request (its
+            # bounds on header and body time, its JSON errors) before granian sees it.
+            front, self.port = self.port, free_port()
+            folder = log.with_suffix(".nginx")
+            folder.mkdir()
+            (folder / "nginx.conf").write_text(NGINX_CONF.format(
+                folder=folder, front=front, back=self.port), encoding="utf-8")
+            self.nginx = subprocess.Popen(
+                [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(folder / "nginx.conf"),
+                 "-g", "daemon off;"],
+                start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            env = {**env, "CONSENT_PROXIES": "1"}
         # Ours: the production settings; the baseline: gunicorn's, with the same access log.
         conf = (["--config", str(GUNICORN_CONF)] if app.startswith("server:")
                 else ["--access-logfile", "-"])
@@ -135,6 +182,8 @@ class Gunicorn:
         # The access log goes to stdout: written, as in production, then dropped.
         self.process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if self.nginx is not None:
+            self.port = front
 
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -159,12 +208,16 @@ class Gunicorn:
 
     def cpu_seconds(self, table: dict) -> float:
         """CPU time (user + system) of the master and its workers, from a processes() table."""
+        leaders = {self.process.pid} | ({self.nginx.pid} if self.nginx else set())
         ticks = sum(used for pid, (_, ppid, used) in table.items()
-                    if self.process.pid in (pid, ppid))
+                    if pid in leaders or ppid in leaders)
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """SIGTERM to the master (graceful), SIGKILL to its group if it lingers."""
+        if self.nginx is not None and self.nginx.poll() is None:
+            self.nginx.terminate()
+            self.nginx.wait(timeout=15)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -239,7 +292,8 @@ class Target:
             env["DATABASE_URL"] = f"sqlite:///{self.where}"
         else:
             suffix = {"plain": "_plain", "postgresql-hooks": "_hooks",
-                      "postgresql-granian": "_granian"}.get(name, "")
+                      "postgresql-granian": "_granian",
+                      "postgresql-nginx-granian": "_nginx"}.get(name, "")
             self.where = args.pg_db + suffix
             db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {self.where}")
             db_ceiling.psql("postgres", f"CREATE DATABASE {self.where}")
@@ -255,7 +309,8 @@ class Target:
                 flask_webhook(env)
             self.table = TABLE
             self.server = Gunicorn(env, args, log, granian=args.granian_path
-                                   if name.endswith("-granian") else None)
+                                   if name.endswith("-granian") else None,
+                                   nginx=name == "postgresql-nginx-granian")
         self.xacts = pg_transactions(self.where) if database == "postgresql" else None
 
     def load(self, args) -> None:
@@ -302,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default="postgresql,sqlite,plain",
                         help="comma-separated: postgresql, sqlite (ours), plain (the baseline), "
                              "postgresql-hooks, sqlite-hooks (ours, KPpay with one webhook), "
-                             "postgresql-granian (see --granian-path)")
+                             "postgresql-granian, postgresql-nginx-granian (what-ifs: see "
+                             "--granian-path; the second needs nginx, apt-get install nginx)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, targets interleaved")
     parser.add_argument("--seconds", type=int, default=15, help="measured load per round (s)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured load first (s)")
@@ -328,13 +384,16 @@ def main(argv: list[str] | None = None) -> int:
     args.warmup = max(1, min(args.warmup, 30))
     names = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = set(names) - {"sqlite", "postgresql", "plain", "sqlite-hooks", "postgresql-hooks",
-                            "postgresql-granian"}
+                            "postgresql-granian", "postgresql-nginx-granian"}
     if unknown:
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
-    if "postgresql-granian" in names and not (
-            args.granian_path and (Path(args.granian_path) / "granian").is_dir()):
-        parser.error("postgresql-granian needs --granian-path DIR, a folder where "
-                     "`pip install --target DIR granian` put granian")
+    if "postgresql-nginx-granian" in names and not (
+            shutil.which("nginx") or Path("/usr/sbin/nginx").is_file()):
+        parser.error("postgresql-nginx-granian needs nginx (apt-get install nginx)")
+    for name in {"postgresql-granian", "postgresql-nginx-granian"} & set(names):
+        if not (args.granian_path and (Path(args.granian_path) / "granian").is_dir()):
+            parser.error(f"{name} needs --granian-path DIR, a folder where "
+                         "`pip install --target DIR granian` put granian")
     # The scratch database is dropped at the end: never one that holds anything else.
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,50}", args.pg_db) or args.pg_db in (
             "test", "postgres") or args.pg_db.startswith("template"):
@@ -367,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
              "plain": "plain Flask app, PostgreSQL",
              "postgresql-hooks": "ours, PostgreSQL, 1 webhook",
              "postgresql-granian": "ours under granian (what-if), PostgreSQL",
+             "postgresql-nginx-granian": "ours, nginx + granian (what-if), PostgreSQL",
              "sqlite-hooks": "ours, SQLite, 1 webhook"}
     baseline = next((r for r in results if r["name"] == "plain"), None)
     print(f"Server benchmark on {os.cpu_count()} cores: gunicorn {args.workers} workers x "

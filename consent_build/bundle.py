@@ -128,10 +128,10 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     prefs = {lang: prefs_script(compiled.prefs_code, prefs_data(
         config, index, only(written, chunk_texts), prefs_css, names)) for lang, written in
         tables.items()}
-    # One release for the build, whichever language's bundle a visitor gets: every text of
-    # every language is in it.
     # The check of the page's brand colours ships only where the site allows them.
     brand = compiled.brand_code if config.theme.get("page_colours") else b""
+    # One release for the build, whichever language's bundle a visitor gets: every text of
+    # every language is in it.
     content = (release_content(config, manifest, table, tables, code, css, js_files,
                                compiled.prefs_code, prefs_css.encode("utf-8"), brand)
                if manifest is not None else None)
@@ -391,7 +391,8 @@ def site_data(config: SiteConfig, index: dict[tuple, int], language: str,
         rtl=rtl_languages(site["languages"]) or None,
         # host -> service, for the placeholders (block.js); only for a site that declares hosts
         hosts=service_of_host(config),
-        # the page's brand colours and their check (root.js), only where the site allows them
+        # the page's brand colours and their check (root.js), only where the site allows them;
+        # its parameters are the names brand-entry.js reads
         brand=Code("(root,addStyles,safe)=>{" + brand.decode("ascii").strip() + "}")
         if brand else None,
         categories=[

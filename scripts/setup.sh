@@ -122,6 +122,24 @@ ensure_java() {
     die "the HTML validity test needs Java: run 'sudo apt-get install default-jre-headless'"
 }
 
+# nginx, the buffering proxy in front of the app server (server/nginx.py renders its
+# configuration; tests/test_proxy.py runs it on 127.0.0.1). Debian would start its service on
+# port 80 of every address when installing it: a policy-rc.d that says no keeps it stopped.
+ensure_nginx() {
+  if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then return 0; fi
+  say "installing nginx (Debian's nginx-light), its service not started"
+  local policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod +x "$policy"
+  fi
+  apt_install nginx-light
+  local installed=$?
+  [ -z "$policy" ] || as_root rm -f "$policy"
+  [ "$installed" = 0 ] ||
+    die "the proxy tests need nginx: run 'sudo apt-get install nginx-light'"
+}
+
 # esbuild and terser, which compile banner_src/js/ (package.json pins them): the test that
 # the committed banner_src/compiled/ is fresh recompiles it. A site build needs neither.
 ensure_js_compilers() {

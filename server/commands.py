@@ -217,7 +217,9 @@ def _drop_whole_months(engine, oldest_kept: datetime, now: datetime) -> int:
 
 
 def init_app(app) -> None:
+    from . import nginx
     from .proof import cli as proof
 
     app.cli.add_command(cli)
     proof.init_app(app, cli)
+    nginx.init_app(app)

@@ -18,7 +18,7 @@ from site_names import env_suffix
 
 from . import first_party, ledger, ratelimit, store
 from .console import refusals
-from .contract import ORIGIN, receipt, receipt_answer
+from .contract import BODY_OVER, ORIGIN, receipt, receipt_answer
 from .db import RETRY_AFTER, get_engine
 from .errors import fail
 from .formats import categories_of, csv_lines, public
@@ -184,7 +184,7 @@ def _record(app: Flask, environ: dict) -> tuple[dict, bool, Site, dict]:
     try:
         raw = _read_body(environ, cap, config["CONSENT_BODY_TIMEOUT"])
     except RequestEntityTooLarge:
-        fail(413, f"body over {cap} bytes", None, **_CLOSE)
+        fail(413, BODY_OVER.format(cap=cap), None, **_CLOSE)
     except (TimeoutError, ClientDisconnected):
         fail(408, f"body not received within {config['CONSENT_BODY_TIMEOUT']:g} s", None,
              **_CLOSE)

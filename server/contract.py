@@ -263,3 +263,7 @@ ERROR = {
 
 def error_body(message: str, field: str | None = None) -> dict:
     return {"error": message, "field": field}
+
+
+# The words of a 413, the app's and its proxy's (server/nginx.py).
+BODY_OVER = "body over {cap} bytes"

@@ -1,9 +1,11 @@
-"""The production server for tests: gunicorn with the project's config on 127.0.0.1."""
+"""The production server for tests: gunicorn with the project's config on 127.0.0.1, and the
+nginx in front of it (server/nginx.py) where a test needs the whole set-up."""
 
 from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from server import nginx
+
+from .conftest import ROOT, missing
 
 
 def free_port() -> int:
@@ -63,3 +67,33 @@ def stop(process) -> None:
     if process.poll() is None:
         process.terminate()
     process.wait(timeout=30)
+
+
+def start_nginx(tmp_path: Path, upstream_port: int, cap: int = 4096, timeout: float = 5.0):
+    """Debian's nginx with the configuration server/nginx.py renders, on a free port of
+    127.0.0.1, in front of the app server on `upstream_port`; its log (stderr) in
+    tmp_path/nginx.log. Returns the process and the port."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).is_file():
+        missing("nginx (apt-get install nginx-light)")
+    port = free_port()
+    folder = tmp_path / "nginx"
+    folder.mkdir(exist_ok=True)
+    conf = folder / "nginx.conf"
+    conf.write_text(nginx.standalone(folder, f"127.0.0.1:{port}", f"127.0.0.1:{upstream_port}",
+                                     cap, timeout), encoding="utf-8")
+    with open(tmp_path / "nginx.log", "a") as output:
+        process = subprocess.Popen([binary, "-c", str(conf), "-g", "daemon off;"],
+                                   stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, port
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                pytest.fail("nginx did not start:\n" + (tmp_path / "nginx.log").read_text())
+            time.sleep(0.1)

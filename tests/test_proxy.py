@@ -1,0 +1,121 @@
+"""The production set-up with its proxy: nginx, configured by server/nginx.py, in front of
+gunicorn. nginx reads whole requests before the app sees them (a stalled body holds no thread
+of the app's), answers what is not HTTP in the API's JSON shape with the app's own words and
+bounds, says 503 with Retry-After when the app server is down, and writes no client address."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+
+from .gunicorn_kit import start_gunicorn, start_nginx, stop
+from .server_helpers import ENDPOINT, event
+from .test_server_faults import CLIENT, chunked, post_event, send
+
+pytestmark = pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True, scope="module")
+
+# gunicorn's threads in gunicorn_kit (2 workers x 4): more stalled bodies than that.
+STALLED = 20
+
+
+@pytest.fixture(scope="module")
+def proxied(db_url, dist_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("proxied")
+    app, app_port, access_log = start_gunicorn(db_url, dist_dir, folder, CONSENT_PROXIES="1")
+    proxy, port = start_nginx(folder, app_port)
+    yield port, [access_log, folder / "gunicorn.log", folder / "nginx.log"]
+    stop(proxy)
+    stop(app)
+
+
+def test_a_consent_goes_through(proxied):
+    port, _ = proxied
+    status, headers, answer = post_event(port)
+    assert status == 201, answer
+    assert "receipt" in json.loads(answer)
+
+
+LONG_HEADER = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n"
+POST = b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n" % ENDPOINT.encode()
+
+
+@pytest.mark.parametrize(("request_bytes", "status", "error"), [
+    (b"\x00\x01 garbage\r\n\r\n", 400, "bad request: not HTTP nginx can read"),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400,
+     "bad request: not HTTP nginx can read"),
+    (b"GET / HTTP/1.1\r\n\r\n", 400, "bad request: not HTTP nginx can read"),  # no Host
+    (LONG_HEADER, 431, "request headers too large"),
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "request target too long"),
+    # the app's own cap and words, with or without Content-Length
+    (POST + b"Content-Length: 100000\r\n\r\n", 413, "body over 4096 bytes"),
+    (POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(json.dumps(event()).encode()
+                                                           + b" " * 100_000), 413,
+     "body over 4096 bytes"),
+])
+def test_what_is_not_http_gets_the_apis_json(proxied, request_bytes, status, error):
+    port, _ = proxied
+    got, headers, answer = send(port, request_bytes)
+    assert (got, headers["Content-Type"]) == (status, "application/json")
+    assert json.loads(answer) == {"error": error, "field": None}
+
+
+def test_stalled_bodies_hold_no_thread_of_the_app(proxied):
+    port, _ = proxied
+    stalled = []
+    for _ in range(STALLED):
+        sock = socket.create_connection(("127.0.0.1", port), source_address=(CLIENT, 0))
+        sock.sendall(POST + b"Content-Length: 4000\r\n\r\n0123456789")
+        stalled.append(sock)
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        status, _, answer = post_event(port, timeout=20)
+        waited = time.monotonic() - started
+        assert status == 201, answer
+        # Behind gunicorn alone this waits for threads to free (test_server_faults).
+        assert waited < 2, f"a valid POST waited {waited:.1f} s behind {STALLED} stalled bodies"
+        # nginx closes a body that stopped coming, after the app's body timeout (5 s).
+        stalled[0].settimeout(15)
+        assert stalled[0].recv(100) == b""
+        assert time.monotonic() - started < 5 + 3
+    finally:
+        for sock in stalled:
+            sock.close()
+
+
+def test_no_log_holds_the_clients_address(proxied):
+    port, logs = proxied
+    send(port, b"\x00\x01 garbage\r\n\r\n")
+    send(port, LONG_HEADER)
+    post_event(port)
+    time.sleep(0.5)  # the lines written after the answers
+    written = "".join(log.read_text() for log in logs if log.exists())
+    assert CLIENT not in written
+
+
+def test_the_app_server_down_is_a_503_with_retry_after(db_url, dist_dir, tmp_path):
+    app, app_port, _ = start_gunicorn(db_url, dist_dir, tmp_path, CONSENT_PROXIES="1")
+    proxy, port = start_nginx(tmp_path, app_port)
+    try:
+        stop(app)
+        status, headers, answer = post_event(port)
+        assert (status, headers["Content-Type"]) == (503, "application/json"), answer
+        assert headers["Retry-After"] == "30"
+        assert json.loads(answer)["error"] == "server unavailable, try again later"
+    finally:
+        stop(proxy)
+        stop(app)
+
+
+def test_the_printed_configuration_follows_the_apps_settings(make_app):
+    app = make_app(CONSENT_MAX_BODY_BYTES=2048, CONSENT_BODY_TIMEOUT=8)
+    result = app.test_cli_runner().invoke(args=["nginx-config", "--listen", "127.0.0.1:9080",
+                                                "--upstream", "127.0.0.1:9000"])
+    assert result.exit_code == 0, result.output
+    printed = result.output
+    assert "listen 127.0.0.1:9080;" in printed and "server 127.0.0.1:9000;" in printed
+    assert "client_max_body_size 2048;" in printed and "client_body_timeout 8s;" in printed
+    assert '{"error": "body over 2048 bytes", "field": null}' in printed

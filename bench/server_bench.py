@@ -35,6 +35,9 @@ import db_ceiling
 from report import table
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from server.nginx import standalone as nginx_conf  # noqa: E402 - the project's root first
+
 LUA = Path(__file__).with_name("consent_post.lua")
 # The production settings (access log without client addresses, …); the command line below
 # overrides the bind address and the worker counts.
@@ -43,39 +46,6 @@ TABLE = "consent_events"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 # Rate limits are per pseudonymised network, and every request here comes from 127.0.0.1.
 NO_RATE_LIMIT = "100000000/60"
-# The what-if postgresql-nginx-granian: a buffering nginx in front of granian, as production
-# would run it (README, "Put a buffering reverse proxy in front"): headers and body within
-# 5 s, bodies over 8 KiB refused, its own errors as JSON, no log that holds an address.
-NGINX_CONF = """worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log crit;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {folder}/body;
-  proxy_temp_path {folder}/proxy;
-  client_header_timeout 5s;
-  client_body_timeout 5s;
-  client_max_body_size 8k;
-  upstream app {{ server 127.0.0.1:{back}; keepalive 32; }}
-  server {{
-    listen 127.0.0.1:{front};
-    location / {{
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_request_buffering on;
-    }}
-    error_page 400 413 414 494 = @error;
-    location @error {{
-      default_type application/json;
-      return 400 '{{"error":"bad request","field":null}}';
-    }}
-  }}
-}}
-"""
 
 
 def need(tool: str, package: str) -> str:
@@ -156,8 +126,10 @@ class Gunicorn:
             front, self.port = self.port, free_port()
             folder = log.with_suffix(".nginx")
             folder.mkdir()
-            (folder / "nginx.conf").write_text(NGINX_CONF.format(
-                folder=folder, front=front, back=self.port), encoding="utf-8")
+            # The production configuration (server/nginx.py), with the app's default bounds.
+            (folder / "nginx.conf").write_text(nginx_conf(
+                folder, f"127.0.0.1:{front}", f"127.0.0.1:{self.port}", 4096, 5),
+                encoding="utf-8")
             self.nginx = subprocess.Popen(
                 [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(folder / "nginx.conf"),
                  "-g", "daemon off;"],

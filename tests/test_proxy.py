@@ -6,14 +6,13 @@ bounds, says 503 with Retry-After when the app server is down, and writes no cli
 from __future__ import annotations
 
 import json
-import socket
 import time
 
 import pytest
 
 from .gunicorn_kit import start_gunicorn, start_nginx, stop
 from .server_helpers import ENDPOINT, event
-from .test_server_faults import CLIENT, chunked, post_event, send
+from .test_server_faults import CLIENT, chunked, post_event, send, stalled_bodies, timed_post
 
 pytestmark = pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True, scope="module")
 
@@ -64,23 +63,17 @@ def test_what_is_not_http_gets_the_apis_json(proxied, request_bytes, status, err
 
 def test_stalled_bodies_hold_no_thread_of_the_app(proxied):
     port, _ = proxied
-    stalled = []
-    for _ in range(STALLED):
-        sock = socket.create_connection(("127.0.0.1", port), source_address=(CLIENT, 0))
-        sock.sendall(POST + b"Content-Length: 4000\r\n\r\n0123456789")
-        stalled.append(sock)
+    opened = time.monotonic()
+    stalled = stalled_bodies(port, STALLED)
     try:
-        time.sleep(0.5)
-        started = time.monotonic()
-        status, _, answer = post_event(port, timeout=20)
-        waited = time.monotonic() - started
+        status, answer, waited = timed_post(port)
         assert status == 201, answer
         # Behind gunicorn alone this waits for threads to free (test_server_faults).
         assert waited < 2, f"a valid POST waited {waited:.1f} s behind {STALLED} stalled bodies"
         # nginx closes a body that stopped coming, after the app's body timeout (5 s).
         stalled[0].settimeout(15)
         assert stalled[0].recv(100) == b""
-        assert time.monotonic() - started < 5 + 3
+        assert time.monotonic() - opened < 5 + 3
     finally:
         for sock in stalled:
             sock.close()

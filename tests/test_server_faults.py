@@ -92,19 +92,30 @@ def test_gunicorns_own_errors_are_json_and_log_no_address(server, request_bytes,
     assert CLIENT not in written
 
 
-def test_stalled_bodies_hold_a_thread_for_the_body_timeout_only(server):
-    port, logs = server
+def stalled_bodies(port: int, count: int) -> list[socket.socket]:
+    """`count` POSTs from CLIENT whose body stops after 10 of its 4,000 bytes."""
     stalled = []
-    for _ in range(8):  # 2 workers x 4 threads: every thread
+    for _ in range(count):
         sock = socket.create_connection(("127.0.0.1", port), source_address=(CLIENT, 0))
         sock.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
                      b"Content-Length: 4000\r\n\r\n0123456789" % ENDPOINT.encode())
         stalled.append(sock)
+    return stalled
+
+
+def timed_post(port: int) -> tuple[int, bytes, float]:
+    """A valid POST once stalled ones are in: its status, its answer, how long it waited."""
+    time.sleep(0.5)
+    started = time.monotonic()
+    status, _, answer = post_event(port, timeout=20)
+    return status, answer, time.monotonic() - started
+
+
+def test_stalled_bodies_hold_a_thread_for_the_body_timeout_only(server):
+    port, logs = server
+    stalled = stalled_bodies(port, 8)  # 2 workers x 4 threads: every thread
     try:
-        time.sleep(0.5)
-        started = time.monotonic()
-        status, _, answer = post_event(port, timeout=20)
-        waited = time.monotonic() - started
+        status, answer, waited = timed_post(port)
         assert status == 201, answer
         # A thread is freed after BODY_TIMEOUT (5 s); the connections one worker took in
         # wait their turn, so two rounds at most.

@@ -33,10 +33,11 @@ const lent = {
 
 export const showPreferences = (from) => {
   if (!bannerRoot()) return;
-  if (preferences) return preferences.show(from);
-  // What has focus now gets it back when the dialog closes, as if it had opened at once. The
-  // button that asked stays as it is while the chunk loads; a second ask waits with the first.
+  // What has focus now gets it back when the dialog closes, also when it opens once the chunk
+  // is here. The button that asked stays as it is while the chunk loads; a second ask waits
+  // with the first.
   const active = document.activeElement, opener = from || (active == root.host ? root.activeElement : active);
+  if (preferences) return preferences.show(opener);
   if (asking) return asking[0] = opener;
   asking = [opener];
   loadScript(PREFS, (chunk) => {

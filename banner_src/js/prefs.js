@@ -18,12 +18,13 @@ const hideFirstLayer = (hidden) => {
   if (firstLayer) firstLayer.hidden = hidden;
 };
 
+/* `from`: what gets focus back on close (prefs-load.js says which, for every open). */
 export const showPreferences = (from) => {
-  const active = document.activeElement, redrawing = dialog, choice = currentChoice(), lang = currentLanguage();
+  const redrawing = dialog, choice = currentChoice(), lang = currentLanguage();
   // The reference of a choice the server refused is no proof of anything: it is not shown.
   const when = choice && !wasRefused(choice) && new Date(choice.client_time);
   if (!redrawing) {
-    opener = from || (active == root.host ? root.activeElement : active);
+    opener = from;
     draft = { ...(choice && choice.choices) };
     expanded = {};
   }

@@ -125,9 +125,12 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     css = theme.themed_css(config.theme, css.decode("utf-8")).encode("utf-8")
     described = {lang: pack_entry(lang, pack) for lang, pack in packs.items()}
     chunk_texts = prefs_positions(config, compiled, index, len(code_texts(js_files)[0]))
+    # Each language's table, split at the same places: the bundle's share, the chunk's share.
+    in_bundle = {lang: only(written, set(range(len(written))) - chunk_texts)
+                 for lang, written in tables.items()}
+    in_chunk = {lang: only(written, chunk_texts) for lang, written in tables.items()}
     prefs = {lang: prefs_script(compiled.prefs_code, prefs_data(
-        config, index, only(written, chunk_texts), prefs_css, names)) for lang, written in
-        tables.items()}
+        config, index, in_chunk[lang], prefs_css, names)) for lang in tables}
     # The check of the page's brand colours ships only where the site allows them.
     brand = compiled.brand_code if config.theme.get("page_colours") else b""
     # One release for the build, whichever language's bundle a visitor gets: every text of
@@ -139,8 +142,7 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     bundles = {}
     for lang in config.site["languages"]:
         others = {other: entry for other, entry in described.items() if other != lang}
-        own = only(tables[lang], set(range(len(tables[lang]))) - chunk_texts)
-        data = site_data(config, index, lang, {lang: own}, others, css.decode("utf-8"),
+        data = site_data(config, index, lang, {lang: in_bundle[lang]}, others, css.decode("utf-8"),
                          names, release, pack_entry(lang, prefs[lang], PREFS_STEM), brand)
         # The compiled code is a module's body: one function makes it a closure (nothing
         # leaks but window.ConsentBanner) and hands it the site's data.
@@ -150,17 +152,15 @@ def build_widget(config: SiteConfig, src: Path, translations: Path, check: bool 
     parts = {"code": code, "css": css,
              "data": site_data(config, index, default, {}, others, "", names, release,
                                pack_entry(default, prefs[default], PREFS_STEM), brand),
-             "texts": _dump(only(tables[default], set(range(len(table))) - chunk_texts)
-                            ).encode("ascii"),
+             "texts": _dump(in_bundle[default]).encode("ascii"),
              # the preferences chunk's, in the default language
              "prefs code": compiled.prefs_code, "prefs css": prefs_css.encode("utf-8"),
              "prefs data": prefs_data(config, index, [], "", names),
-             "prefs texts": _dump(only(tables[default], chunk_texts)).encode("ascii")}
+             "prefs texts": _dump(in_chunk[default]).encode("ascii")}
     # each language's texts, in its bundle and in its chunk
-    for lang, written in tables.items():
-        parts[f"texts {lang}"] = _dump(only(written, set(range(len(written))) - chunk_texts)
-                                       ).encode("ascii")
-        parts[f"prefs texts {lang}"] = _dump(only(written, chunk_texts)).encode("ascii")
+    for lang in tables:
+        parts[f"texts {lang}"] = _dump(in_bundle[lang]).encode("ascii")
+        parts[f"prefs texts {lang}"] = _dump(in_chunk[lang]).encode("ascii")
     return Widget(js=bundles[default], bundles=bundles, css=css, texts=tables, packs=packs,
                   prefs=prefs, warnings=warnings, parts=parts, release=content)
 
@@ -286,18 +286,22 @@ def js_literal(value) -> str:
 def read_site_data(js: str) -> dict:
     """The site data a built bundle holds (the argument of its one function), as written by
     site_data: for the tests and benchmarks, which read what the widget reads."""
-    literal = js[js.rindex("})({") + 3:js.rindex(");")]
-    return json.loads(_STRING_OR_KEY.sub(
-        lambda m: m.group(0) if m.group(1) is None else f'"{m.group(1)}"', literal))
+    return _as_json(js[js.rindex("})({") + 3:js.rindex(");")])
 
 
 def read_prefs_data(js: str) -> dict:
     """The data a built preferences chunk holds (`prefsData`, as prefs_data wrote it): for
     the tests, which read what the chunk reads."""
     start = js.index("const prefsData=") + len("const prefsData=")
+    return _as_json(js[start:], first_only=True)
+
+
+def _as_json(literal: str, first_only: bool = False):
+    """A literal as js_literal wrote it, back as JSON (its unquoted keys quoted again): the
+    whole text, or with `first_only` the value it starts with."""
     quoted = _STRING_OR_KEY.sub(lambda m: m.group(0) if m.group(1) is None
-                                else f'"{m.group(1)}"', js[start:])
-    return json.JSONDecoder().raw_decode(quoted)[0]
+                                else f'"{m.group(1)}"', literal)
+    return json.JSONDecoder().raw_decode(quoted)[0] if first_only else json.loads(quoted)
 
 
 # From the bundle's folder (the server's /c/<site>/, server/bundle.py) back to the server's root.

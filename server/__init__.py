@@ -32,8 +32,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config["TESTING"] = bool(test_config and test_config.get("TESTING"))
     try:
-        app.config.update(settings.load({**source, "CONSENT_INSTANCE_PATH": app.instance_path},
-                                        str(ROOT / "dist"), str(ROOT / "translations")))
+        app.config.update(load_settings(source, app.instance_path))
         _configure(app)
     except settings.ConfigError as exc:
         if test_config is not None:
@@ -41,6 +40,16 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     return app
+
+
+def load_settings(source: Mapping, instance_path: str | None = None) -> dict:
+    """The checked settings (server/config.py) from `source`, in the instance folder given, or
+    else in CONSENT_INSTANCE_PATH or Flask's default one; ConfigError on a wrong one."""
+    if instance_path is None:
+        instance_path = os.path.abspath(source.get("CONSENT_INSTANCE_PATH") or
+                                        Flask(__name__).instance_path)
+    return settings.load({**source, "CONSENT_INSTANCE_PATH": instance_path},
+                         str(ROOT / "dist"), str(ROOT / "translations"))
 
 
 def _configure(app: Flask) -> None:

@@ -3,10 +3,11 @@ per consent, ours (PostgreSQL, SQLite) beside a plain Flask app (bench/plain_app
 
     .venv/bin/python bench/server_bench.py [--targets postgresql,sqlite,plain] [--rounds 3]
 
-Every target runs under gunicorn with the same workers and threads on 127.0.0.1, loaded by
-`wrk` with consent_post.lua (every request a new event, as the widget sends it), in rounds that
-alternate the targets; medians are printed, with the load average. A benchmark, not a test: it
-asserts nothing, but it says when rows and 201s disagree.
+Ours runs as production does (nginx, configured by server/nginx.py, in front of granian,
+`python -m server.serve`), the plain app under gunicorn, each with the same workers and threads
+on 127.0.0.1, loaded by `wrk` with consent_post.lua (every request a new event, as the widget
+sends it), in rounds that alternate the targets; medians are printed, with the load average. A
+benchmark, not a test: it asserts nothing, but it says when rows and 201s disagree.
 """
 
 from __future__ import annotations
@@ -39,9 +40,6 @@ sys.path.insert(0, str(ROOT))
 from server.nginx import standalone as nginx_conf  # noqa: E402 - the project's root first
 
 LUA = Path(__file__).with_name("consent_post.lua")
-# The production settings (access log without client addresses, …); the command line below
-# overrides the bind address and the worker counts.
-GUNICORN_CONF = ROOT / "server" / "gunicorn_conf.py"
 TABLE = "consent_events"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 # Rate limits are per pseudonymised network, and every request here comes from 127.0.0.1.
@@ -91,15 +89,15 @@ def processes() -> dict[int, tuple[str, int, int]]:
 
 
 def cpu_shares(before: dict, after: dict, seconds: float, server_pid: int) -> dict:
-    """Who used the cores meanwhile, as shares of all cores: gunicorn, the database, and
+    """Who used the cores meanwhile, as shares of all cores: the server, the database, and
     other processes (a test suite, a browser: they take CPU from the benchmark). wrk's share
     is filled in by the caller, from rusage."""
-    ticks = {"gunicorn": 0, "database": 0, "wrk": 0, "other": 0}
+    ticks = {"server": 0, "database": 0, "wrk": 0, "other": 0}
     for pid, (name, ppid, used) in after.items():
         if pid == os.getpid():
             continue
         if server_pid in (pid, ppid) or name == "nginx":
-            group = "gunicorn"
+            group = "server"
         elif name == "postgres":
             group = "database"
         elif name == "wrk":
@@ -111,51 +109,48 @@ def cpu_shares(before: dict, after: dict, seconds: float, server_pid: int) -> di
     return {group: value / scale for group, value in ticks.items()}
 
 
-class Gunicorn:
-    """`gunicorn "server:create_app()"` on 127.0.0.1, in its own process group."""
+class Served:
+    """A target's server on 127.0.0.1, in its own process group: ours as production runs it,
+    nginx in front of `python -m server.serve` (or that alone, `proxy=False`), or the plain
+    app under gunicorn. Every access line is written, as in production, then dropped."""
 
-    def __init__(self, env: dict, args, log: Path, app: str = "server:create_app()",
-                 cwd: Path = ROOT, granian: str | None = None, nginx: bool = False):
+    def __init__(self, env: dict, args, log: Path, plain: bool = False, proxy: bool = True):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.nginx = None
-        if nginx:
-            # What-if only: nginx takes the public port and buffers each whole request (its
-            # bounds on header and body time, its JSON errors) before granian sees it.
-            front, self.port = self.port, free_port()
+        if plain:
+            command = [sys.executable, "-m", "gunicorn", "--access-logfile", "-", "--workers",
+                       str(args.workers), "--worker-class", "gthread", "--threads",
+                       str(args.threads), "--bind", f"127.0.0.1:{self.port}",
+                       "--error-logfile", str(log), "--log-level", "warning",
+                       "--graceful-timeout", "10", "plain_app:app"]
+            self.process = subprocess.Popen(command, cwd=Path(__file__).parent, env=env,
+                                            start_new_session=True,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return
+        app_port = self.port
+        if proxy:
+            # nginx takes the public port and buffers each whole request before the app server
+            # sees it: the production configuration, with the app's default bounds.
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
             folder = log.with_suffix(".nginx")
             folder.mkdir()
-            # The production configuration (server/nginx.py), with the app's default bounds.
             (folder / "nginx.conf").write_text(nginx_conf(
-                folder, f"127.0.0.1:{front}", f"127.0.0.1:{self.port}", 4096, 5),
+                folder, f"127.0.0.1:{self.port}", f"127.0.0.1:{app_port}", 4096, 5, args.path),
                 encoding="utf-8")
             self.nginx = subprocess.Popen(
                 [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(folder / "nginx.conf"),
                  "-g", "daemon off;"],
                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            env = {**env, "CONSENT_PROXIES": "1"}
-        # Ours: the production settings; the baseline: gunicorn's, with the same access log.
-        conf = (["--config", str(GUNICORN_CONF)] if app.startswith("server:")
-                else ["--access-logfile", "-"])
-        command = [sys.executable, "-m", "gunicorn", *conf, "--workers", str(args.workers),
-                   "--worker-class", "gthread", "--threads", str(args.threads),
-                   "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(log),
-                   "--log-level", "warning", "--graceful-timeout", "10", app]
-        if granian:
-            # What-if only (see --granian-path): the same app and workers under granian's
-            # WSGI server, whose blocking threads stand for gunicorn's.
-            env = {**env, "PYTHONPATH": granian}
-            command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory",
-                       "--workers", str(args.workers), "--blocking-threads", str(args.threads),
-                       "--host", "127.0.0.1", "--port", str(self.port), "--access-log",
-                       "--access-log-fmt", '"%(method)s %(path)s %(protocol)s" %(status)d',
-                       "--log-level", "warning", app.replace("()", "")]
-        # The access log goes to stdout: written, as in production, then dropped.
-        self.process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if self.nginx is not None:
-            self.port = front
+        env = {**env, "CONSENT_PROXIES": "1" if proxy else "0", "GRANIAN_HOST": "127.0.0.1",
+               "GRANIAN_PORT": str(app_port), "GRANIAN_WORKERS": str(args.workers),
+               "GRANIAN_BLOCKING_THREADS": str(args.threads), "GRANIAN_LOG_LEVEL": "warning"}
+        with open(log, "a") as errors:
+            self.process = subprocess.Popen([sys.executable, "-m", "server.serve"], cwd=ROOT,
+                                            env=env, start_new_session=True,
+                                            stdout=subprocess.DEVNULL, stderr=errors)
 
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -170,7 +165,7 @@ class Gunicorn:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise SystemExit(f"gunicorn did not become healthy; its log:\n{self.tail()}")
+        raise SystemExit(f"the server did not become healthy; its log:\n{self.tail()}")
 
     def tail(self, lines: int = 30) -> str:
         try:
@@ -179,14 +174,15 @@ class Gunicorn:
             return "(no log)"
 
     def cpu_seconds(self, table: dict) -> float:
-        """CPU time (user + system) of the master and its workers, from a processes() table."""
+        """CPU time (user + system) of the server's processes (main process and workers,
+        nginx's master and worker), from a processes() table."""
         leaders = {self.process.pid} | ({self.nginx.pid} if self.nginx else set())
         ticks = sum(used for pid, (_, ppid, used) in table.items()
                     if pid in leaders or ppid in leaders)
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        """SIGTERM to the master (graceful), SIGKILL to its group if it lingers."""
+        """SIGTERM (graceful), SIGKILL to the group if it lingers."""
         if self.nginx is not None and self.nginx.poll() is None:
             self.nginx.terminate()
             self.nginx.wait(timeout=15)
@@ -256,7 +252,7 @@ class Target:
 
     def __init__(self, name: str, database: str, args, work: Path, dist: Path):
         self.name, self.database, self.loads, self.warm_requests = name, database, [], 0
-        log = work / f"gunicorn-{name.replace(' ', '-')}.log"
+        log = work / f"server-{name}.log"
         env = {**os.environ, "CONSENT_RATE_LIMIT": NO_RATE_LIMIT, "CONSENT_DIST_DIR": str(dist),
                "CONSENT_SECRET": secrets.token_hex(32), "CONSENT_AUTO_MIGRATE": "0"}
         if database == "sqlite":
@@ -264,8 +260,7 @@ class Target:
             env["DATABASE_URL"] = f"sqlite:///{self.where}"
         else:
             suffix = {"plain": "_plain", "postgresql-hooks": "_hooks",
-                      "postgresql-granian": "_granian",
-                      "postgresql-nginx-granian": "_nginx"}.get(name, "")
+                      "postgresql-app": "_app"}.get(name, "")
             self.where = args.pg_db + suffix
             db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {self.where}")
             db_ceiling.psql("postgres", f"CREATE DATABASE {self.where}")
@@ -274,15 +269,13 @@ class Target:
             db_ceiling.psql(self.where, PLAIN_TABLE)
             env["PLAIN_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{self.where}"
             self.table = "plain_consents"
-            self.server = Gunicorn(env, args, log, app="plain_app:app", cwd=Path(__file__).parent)
+            self.server = Served(env, args, log, plain=True)
         else:
             flask_db_upgrade(env)
             if name.endswith("-hooks"):
                 flask_webhook(env)
             self.table = TABLE
-            self.server = Gunicorn(env, args, log, granian=args.granian_path
-                                   if name.endswith("-granian") else None,
-                                   nginx=name == "postgresql-nginx-granian")
+            self.server = Served(env, args, log, proxy=name != "postgresql-app")
         self.xacts = pg_transactions(self.where) if database == "postgresql" else None
 
     def load(self, args) -> None:
@@ -329,15 +322,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default="postgresql,sqlite,plain",
                         help="comma-separated: postgresql, sqlite (ours), plain (the baseline), "
                              "postgresql-hooks, sqlite-hooks (ours, KPpay with one webhook), "
-                             "postgresql-granian, postgresql-nginx-granian (what-ifs: see "
-                             "--granian-path; the second needs nginx, apt-get install nginx)")
+                             "postgresql-app (ours without nginx: what the proxy costs)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, targets interleaved")
     parser.add_argument("--seconds", type=int, default=15, help="measured load per round (s)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured load first (s)")
     parser.add_argument("--workers", type=int, default=2,
-                        help="gunicorn workers, every target (default 2: one per core)")
+                        help="app server workers, every target (default 2: one per core)")
     parser.add_argument("--threads", type=int, default=8,
-                        help="gthread threads per worker, every target (default 8)")
+                        help="threads per worker, every target (granian's blocking threads, "
+                             "gunicorn's gthread threads; default 8)")
     parser.add_argument("--connections", type=int, default=16,
                         help="wrk connections kept open (default 16)")
     parser.add_argument("--path", default="/api/v1/consents", help="the consent endpoint")
@@ -345,27 +338,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="scratch PostgreSQL database, created and dropped (default "
                              "consent_bench, and consent_bench_plain for the baseline)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL databases")
-    parser.add_argument("--granian-path", metavar="DIR",
-                        help="a folder holding granian (pip install --target DIR granian), for "
-                             "the what-if target postgresql-granian: ours under granian instead "
-                             "of gunicorn. Not the production server, which must keep "
-                             "gunicorn's guarantees (README, Server); never from the lock")
     args = parser.parse_args(argv)
     args.seconds = max(1, min(args.seconds, 60))
     args.rounds = max(1, min(args.rounds, 10))
     args.warmup = max(1, min(args.warmup, 30))
     names = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = set(names) - {"sqlite", "postgresql", "plain", "sqlite-hooks", "postgresql-hooks",
-                            "postgresql-granian", "postgresql-nginx-granian"}
+                            "postgresql-app"}
     if unknown:
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
-    if "postgresql-nginx-granian" in names and not (
+    if set(names) - {"plain", "postgresql-app"} and not (
             shutil.which("nginx") or Path("/usr/sbin/nginx").is_file()):
-        parser.error("postgresql-nginx-granian needs nginx (apt-get install nginx)")
-    for name in {"postgresql-granian", "postgresql-nginx-granian"} & set(names):
-        if not (args.granian_path and (Path(args.granian_path) / "granian").is_dir()):
-            parser.error(f"{name} needs --granian-path DIR, a folder where "
-                         "`pip install --target DIR granian` put granian")
+        parser.error("ours runs behind nginx, as in production: apt-get install nginx-light")
     # The scratch database is dropped at the end: never one that holds anything else.
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,50}", args.pg_db) or args.pg_db in (
             "test", "postgres") or args.pg_db.startswith("template"):
@@ -397,12 +381,12 @@ def main(argv: list[str] | None = None) -> int:
     label = {"postgresql": "ours, PostgreSQL", "sqlite": "ours, SQLite",
              "plain": "plain Flask app, PostgreSQL",
              "postgresql-hooks": "ours, PostgreSQL, 1 webhook",
-             "postgresql-granian": "ours under granian (what-if), PostgreSQL",
-             "postgresql-nginx-granian": "ours, nginx + granian (what-if), PostgreSQL",
+             "postgresql-app": "ours without nginx, PostgreSQL",
              "sqlite-hooks": "ours, SQLite, 1 webhook"}
     baseline = next((r for r in results if r["name"] == "plain"), None)
-    print(f"Server benchmark on {os.cpu_count()} cores: gunicorn {args.workers} workers x "
-          f"{args.threads} threads (gthread) for every target, wrk 2 threads x "
+    print(f"Server benchmark on {os.cpu_count()} cores: {args.workers} workers x {args.threads} "
+          "threads for every target (ours: nginx + granian, plain: gunicorn gthread), "
+          "wrk 2 threads x "
           f"{args.connections} connections,\n{args.rounds} rounds of {args.seconds} s (after "
           f"{args.warmup} s of warm-up each), targets interleaved; medians over the rounds.\n"
           f"Load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min).\n")
@@ -424,10 +408,10 @@ def main(argv: list[str] | None = None) -> int:
         if r["sample"]:
             print(f"first non-201 answer of {label[r['name']]}: {r['sample']}")
     print(table(header, lines))
-    print("\nCPU ms/req: gunicorn's CPU time (master and workers, user + system, /proc) per "
-          "request. PG xacts/consent:\ncommitted + rolled-back transactions of the target's "
-          "database (pg_stat_database) per row stored.\nrows = 201s: the table holds at least a "
-          "row per 201. other CPU: processes outside the benchmark.")
+    print("\nCPU ms/req: the server's CPU time (its processes, nginx's included, user + system, "
+          "/proc) per request.\nPG xacts/consent: committed + rolled-back transactions of the "
+          "target's database (pg_stat_database) per row\nstored. rows = 201s: the table holds at "
+          "least a row per 201. other CPU: processes outside the benchmark.")
     return 0
 
 

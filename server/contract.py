@@ -252,7 +252,7 @@ def receipt_answer(row: dict) -> dict:
     return {name: (iso(row[name]) if name == "server_time" else row[name]) for name in RECEIPT}
 
 
-# The one error answer of every endpoint (and of gunicorn's own 400 and 431).
+# The one error answer of every endpoint (and of nginx's own, server/nginx.py).
 ERROR = {
     "type": "object", "additionalProperties": False, "required": ["error", "field"],
     "properties": {"error": {"type": "string", "description": "What is wrong."},

@@ -10,8 +10,8 @@ import threading
 import time
 
 # Any IP address in a log message: werkzeug's dev server starts each request line with the
-# client's ("203.0.113.7 - - [date] "POST ..." 201 -"), gunicorn writes "Invalid request from
-# ip=203.0.113.7: ..." for a malformed request, and a message may quote a header that holds one.
+# client's ("203.0.113.7 - - [date] "POST ..." 201 -"), an app server's own messages may name
+# the peer of a connection, and a message may quote a header that holds one.
 _IPV4 = r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![\w.])"
 # IPv6: eight groups, or fewer around "::" (so that a time such as 12:30:45 is left alone).
 _H = "[0-9A-Fa-f]{1,4}"

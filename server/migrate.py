@@ -59,7 +59,8 @@ def alembic_config(engine: Engine) -> Config:
 
 @contextmanager
 def _one_at_a_time(lock_path: Path):
-    """Several gunicorn workers start at once; only one may migrate the SQLite file."""
+    """Several workers of the app server start at once; only one may migrate the SQLite
+    file."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -40,9 +40,10 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def server_block(listen: str, upstream: str, cap: int, timeout: float) -> str:
+def server_block(listen: str, upstream: str, cap: int, timeout: float,
+                 consents_path: str) -> str:
     """The upstream and server blocks: `listen` is nginx's address, `upstream` the app
-    server's (host:port)."""
+    server's (host:port), `consents_path` the app's CONSENT_PATH."""
     seconds = max(1, round(timeout))
     errors = []
     for status, words in _OWN_ERRORS.items():
@@ -62,14 +63,22 @@ server {{
   client_body_timeout {seconds}s;
   client_max_body_size {cap};
   large_client_header_buffers {HEADER_BUFFERS};
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_set_header Host $http_host;
+  # One proxy: the app trusts this one header (CONSENT_PROXIES=1).
+  proxy_set_header X-Forwarded-For $remote_addr;
+  proxy_request_buffering on;
   location / {{
     proxy_pass http://consent_app;
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_set_header Host $http_host;
-    # One proxy: the app trusts this one header (CONSENT_PROXIES=1).
-    proxy_set_header X-Forwarded-For $remote_addr;
-    proxy_request_buffering on;
+  }}
+  # A worker of the app server that stops (a restart) closes its idle kept-alive connections,
+  # and a request nginx sent on one at that instant is cut before the app read it. nginx sends
+  # it again on a fresh connection, but a POST only where told: a consent carries its own
+  # event_id and is stored once however often it comes (server/store.py).
+  location = {consents_path} {{
+    proxy_pass http://consent_app;
+    proxy_next_upstream error timeout non_idempotent;
   }}
   error_page 400 /_consent_error/400;
   error_page 413 /_consent_error/413;
@@ -85,7 +94,8 @@ server {{
 """
 
 
-def standalone(folder: Path, listen: str, upstream: str, cap: int, timeout: float) -> str:
+def standalone(folder: Path, listen: str, upstream: str, cap: int, timeout: float,
+               consents_path: str) -> str:
     """A whole nginx.conf around server_block, with its pid and temporary files in `folder`:
     `nginx -c <folder>/nginx.conf -g 'daemon off;'`."""
     return f"""worker_processes 1;
@@ -98,7 +108,7 @@ http {{
   fastcgi_temp_path {folder}/fastcgi;
   uwsgi_temp_path {folder}/uwsgi;
   scgi_temp_path {folder}/scgi;
-{server_block(listen, upstream, cap, timeout)}}}
+{server_block(listen, upstream, cap, timeout, consents_path)}}}
 """
 
 
@@ -106,13 +116,13 @@ http {{
 @click.option("--listen", default="127.0.0.1:8080", show_default=True,
               help="nginx's address (what visitors and the load balancer reach)")
 @click.option("--upstream", default="127.0.0.1:8000", show_default=True,
-              help="the app server's address (GUNICORN_BIND)")
+              help="the app server's address (GRANIAN_HOST:GRANIAN_PORT)")
 @with_appcontext
 def nginx_config(listen: str, upstream: str) -> None:
     """Print the nginx server block that goes in front of the app server (conf.d/)."""
     config = current_app.config
     click.echo(server_block(listen, upstream, config["CONSENT_MAX_BODY_BYTES"],
-                            config["CONSENT_BODY_TIMEOUT"]), nl=False)
+                            config["CONSENT_BODY_TIMEOUT"], config["CONSENT_PATH"]), nl=False)
 
 
 def init_app(app) -> None:

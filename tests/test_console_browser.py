@@ -1,6 +1,6 @@
-"""The owner's console in headless Chromium against gunicorn on PostgreSQL: log in, the
-dashboard's totals equal the events posted, a chart and its table agree, no CSP violation,
-no axe-core violation on any page in French and in English, CSRF and other sites refused."""
+"""The owner's console in headless Chromium against the production set-up on PostgreSQL: log in,
+the dashboard's totals equal the events posted, a chart and its table agree, no CSP violation, no
+axe-core violation on any page in French and in English, CSRF and other sites refused."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import chromium, postgres_schema
-from .gunicorn_kit import start_gunicorn, stop
 from .server_helpers import CATEGORIES, ENDPOINT, event, write_rows
+from .stack_kit import start_stack
 from .test_widget_axe import AXE
 
 SECRET = "ab" * 32
@@ -49,9 +49,10 @@ def server(dist_dir, tmp_path_factory):
     manifest.update(site="boutique", name="Boutique")
     (sites / "boutique" / "manifest.json").write_text(json.dumps(manifest))
     with postgres_schema() as url:
-        environ = {"CONSENT_SECRET": SECRET, "WEB_CONCURRENCY": "1",
+        environ = {"CONSENT_SECRET": SECRET, "GRANIAN_WORKERS": "1",
                    "CONSENT_ORIGINS_KPPAY": "https://www.kppay.tg"}
-        process, port, _ = start_gunicorn(url, sites, tmp, **environ)
+        stack = start_stack(url, sites, tmp, **environ)
+        port = stack.port
         try:
             env = {**os.environ, "DATABASE_URL": url, "CONSENT_DIST_DIR": str(sites),
                    "CONSENT_INSTANCE_PATH": str(tmp / "instance"), **environ}
@@ -62,7 +63,7 @@ def server(dist_dir, tmp_path_factory):
             assert added.returncode == 0, added.stderr
             yield {"port": port, "url": url, "env": env, "flask": flask}
         finally:
-            stop(process)
+            stack.stop()
 
 
 def call(port, method, path, body=None, headers=None):
@@ -70,7 +71,7 @@ def call(port, method, path, body=None, headers=None):
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode()
+        return response.status, response.headers, response.read().decode()
     finally:
         connection.close()
 

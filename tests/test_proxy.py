@@ -1,5 +1,5 @@
 """The production set-up with its proxy: nginx, configured by server/nginx.py, in front of
-gunicorn. nginx reads whole requests before the app sees them (a stalled body holds no thread
+the app server. nginx reads whole requests before the app sees them (a stalled body holds no thread
 of the app's), answers what is not HTTP in the API's JSON shape with the app's own words and
 bounds, says 503 with Retry-After when the app server is down, and writes no client address."""
 
@@ -10,24 +10,22 @@ import time
 
 import pytest
 
-from .gunicorn_kit import start_gunicorn, start_nginx, stop
 from .server_helpers import ENDPOINT, event
+from .stack_kit import THREADS, WORKERS, start_app, start_nginx, start_stack, stop
 from .test_server_faults import CLIENT, chunked, post_event, send, stalled_bodies, timed_post
 
 pytestmark = pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True, scope="module")
 
-# gunicorn's threads in gunicorn_kit (2 workers x 4): more stalled bodies than that.
+# More stalled bodies than the app server has threads.
 STALLED = 20
+assert STALLED > WORKERS * THREADS
 
 
 @pytest.fixture(scope="module")
 def proxied(db_url, dist_dir, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("proxied")
-    app, app_port, access_log = start_gunicorn(db_url, dist_dir, folder, CONSENT_PROXIES="1")
-    proxy, port = start_nginx(folder, app_port)
-    yield port, [access_log, folder / "gunicorn.log", folder / "nginx.log"]
-    stop(proxy)
-    stop(app)
+    stack = start_stack(db_url, dist_dir, tmp_path_factory.mktemp("proxied"))
+    yield stack.port, stack
+    stack.stop()
 
 
 def test_a_consent_goes_through(proxied):
@@ -68,7 +66,6 @@ def test_stalled_bodies_hold_no_thread_of_the_app(proxied):
     try:
         status, answer, waited = timed_post(port)
         assert status == 201, answer
-        # Behind gunicorn alone this waits for threads to free (test_server_faults).
         assert waited < 2, f"a valid POST waited {waited:.1f} s behind {STALLED} stalled bodies"
         # nginx closes a body that stopped coming, after the app's body timeout (5 s).
         stalled[0].settimeout(15)
@@ -80,17 +77,21 @@ def test_stalled_bodies_hold_no_thread_of_the_app(proxied):
 
 
 def test_no_log_holds_the_clients_address(proxied):
-    port, logs = proxied
+    port, stack = proxied
     send(port, b"\x00\x01 garbage\r\n\r\n")
     send(port, LONG_HEADER)
     post_event(port)
+    send(port, b"GET /healthz?visitor=" + CLIENT.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     time.sleep(0.5)  # the lines written after the answers
-    written = "".join(log.read_text() for log in logs if log.exists())
+    written = stack.written()
+    # The app server's access lines, without the query string.
+    assert '"POST /api/v1/consents HTTP/1.1" 201' in written
+    assert '"GET /healthz HTTP/1.1" 200' in written and "visitor" not in written
     assert CLIENT not in written
 
 
 def test_the_app_server_down_is_a_503_with_retry_after(db_url, dist_dir, tmp_path):
-    app, app_port, _ = start_gunicorn(db_url, dist_dir, tmp_path, CONSENT_PROXIES="1")
+    app, app_port = start_app(db_url, dist_dir, tmp_path)
     proxy, port = start_nginx(tmp_path, app_port)
     try:
         stop(app)
@@ -104,7 +105,8 @@ def test_the_app_server_down_is_a_503_with_retry_after(db_url, dist_dir, tmp_pat
 
 
 def test_the_printed_configuration_follows_the_apps_settings(make_app):
-    app = make_app(CONSENT_MAX_BODY_BYTES=2048, CONSENT_BODY_TIMEOUT=8)
+    app = make_app(CONSENT_MAX_BODY_BYTES=2048, CONSENT_BODY_TIMEOUT=8,
+                   CONSENT_PATH="/collect/consents")
     result = app.test_cli_runner().invoke(args=["nginx-config", "--listen", "127.0.0.1:9080",
                                                 "--upstream", "127.0.0.1:9000"])
     assert result.exit_code == 0, result.output
@@ -112,3 +114,7 @@ def test_the_printed_configuration_follows_the_apps_settings(make_app):
     assert "listen 127.0.0.1:9080;" in printed and "server 127.0.0.1:9000;" in printed
     assert "client_max_body_size 2048;" in printed and "client_body_timeout 8s;" in printed
     assert '{"error": "body over 2048 bytes", "field": null}' in printed
+    # Only the consents, stored once by event_id, are sent again after a cut connection.
+    again = printed.split("location = /collect/consents {", 1)[1].split("}", 1)[0]
+    assert "proxy_next_upstream error timeout non_idempotent;" in again
+    assert printed.count("non_idempotent") == 1

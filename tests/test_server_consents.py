@@ -263,7 +263,7 @@ def test_the_rate_limit_is_shared_through_redis(make_app):
         from .conftest import missing
 
         missing("Redis on 127.0.0.1:6379")
-    # Two apps stand for two gunicorn workers: each sees the other's requests.
+    # Two apps stand for two workers of the app server: each sees the other's requests.
     first, second = (make_app(CONSENT_RATE_LIMIT=f"2/{DAY}", REDIS_URL="redis://127.0.0.1:6379/0")
                      for _ in range(2))
     for app in (first, second):

@@ -1,5 +1,6 @@
-"""schemathesis over the served OpenAPI description, against gunicorn on PostgreSQL: no server
-error and no answer that the description does not allow, in a bounded number of examples."""
+"""schemathesis over the served OpenAPI description, against the production set-up (nginx in
+front of the app server) on PostgreSQL: no server error and no answer that the description does
+not allow, in a bounded number of examples."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from .conftest import postgres_schema
-from .gunicorn_kit import start_gunicorn, stop
+from .stack_kit import start_stack
 
 EXAMPLES = 40  # per operation; the whole file stays well under a minute
 # What the server must never do: a 5xx, or an answer (status, type, headers, body) that the
@@ -24,7 +25,8 @@ CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.status_cod
 def test_the_api_answers_as_described(dist_dir, tmp_path):
     statuses: Counter = Counter()
     with postgres_schema() as db_url:
-        process, port, _ = start_gunicorn(db_url, dist_dir, tmp_path)
+        stack = start_stack(db_url, dist_dir, tmp_path)
+        port = stack.port
         try:
             # The account-link API with a live key: past its 401, into its bodies.
             auth = {"Authorization": f"Bearer {site_key(db_url, dist_dir, tmp_path)}"}
@@ -42,7 +44,7 @@ def test_the_api_answers_as_described(dist_dir, tmp_path):
 
                 answers_as_described()
         finally:
-            stop(process)
+            stack.stop()
     print("\nschemathesis: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
     assert not any(key.endswith(" 500") for key in statuses)
     # The description is tight enough to reach real records, not only refusals.
@@ -52,7 +54,8 @@ def test_the_api_answers_as_described(dist_dir, tmp_path):
 
 
 def site_key(db_url: str, dist_dir, tmp_path) -> str:
-    """A KPpay API key, made in the database gunicorn serves, with its instance's secret."""
+    """A KPpay API key, made in the database the app server serves, with its instance's
+    secret."""
     from server import create_app
     from server.account_links import keys
 

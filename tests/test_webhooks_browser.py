@@ -1,6 +1,6 @@
-"""The webhooks page in headless Chromium against gunicorn on PostgreSQL: an endpoint added
-through the form, its secret shown once, a delivery that failed then succeeded listed with its
-attempts; no axe-core or CSP violation in French and in English."""
+"""The webhooks page in headless Chromium against the production set-up on PostgreSQL: an endpoint
+added through the form, its secret shown once, a delivery that failed then succeeded listed with
+its attempts; no axe-core or CSP violation in French and in English."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import chromium, postgres_schema
-from .gunicorn_kit import start_gunicorn, stop
 from .server_helpers import ENDPOINT, event
+from .stack_kit import start_stack
 from .test_console_browser import WATCH, axe, call, csp_violations, submit, switch
 from .test_widget_axe import AXE
 from .webhook_receiver import Receiver
@@ -31,10 +31,11 @@ def server(dist_dir, tmp_path_factory):
         pytest.fail("axe-core is missing: npm ci --prefix tests", pytrace=False)
     tmp = tmp_path_factory.mktemp("webhooks")
     with postgres_schema() as url:
-        environ = {"CONSENT_SECRET": SECRET, "WEB_CONCURRENCY": "1",
+        environ = {"CONSENT_SECRET": SECRET, "GRANIAN_WORKERS": "1",
                    "CONSENT_WEBHOOK_LOCAL": "1", "CONSENT_WEBHOOK_BACKOFF": "0.05",
                    "CONSENT_WEBHOOK_SETTLE": "0"}
-        process, port, _ = start_gunicorn(url, dist_dir, tmp, **environ)
+        stack = start_stack(url, dist_dir, tmp, **environ)
+        port = stack.port
         try:
             env = {**os.environ, "DATABASE_URL": url, "CONSENT_DIST_DIR": str(dist_dir),
                    "CONSENT_INSTANCE_PATH": str(tmp / "instance"), **environ}
@@ -46,7 +47,7 @@ def server(dist_dir, tmp_path_factory):
             assert added.returncode == 0, added.stderr
             yield {"port": port, "env": env, "flask": flask}
         finally:
-            stop(process)
+            stack.stop()
 
 
 def deliver(server) -> str:

@@ -1,8 +1,8 @@
 """`flask --app server rights send-mail`: the rights e-mail leaves the outbox.
 
 Run by cron or a systemd timer (every minute), or kept running with `--every`. A command
-rather than a thread in the server: gunicorn's workers come and go (max_requests) and each
-would run its own thread; one job apart has its own timeouts, its own log, and stops cleanly.
+rather than a thread in the server: the app server's workers come and go (restarts) and
+each would run its own thread; one job apart has its own timeouts, its own log, and stops cleanly.
 """
 
 from __future__ import annotations

@@ -178,6 +178,12 @@ def test_concurrent_requests_on_a_frozen_database_all_end(db_url, dist_dir, tmp_
         print(f"\n8 at once on a frozen database: {sorted(results)}")
         assert [s for s, _ in results] == [503] * 8
         assert max(w for _, w in results) < 2 * FROZEN_BOUND
-        assert post_event(port)[0] == 201
+        # Not wedged: consents are stored again within the bound once the database answers (a
+        # connection the freeze left half-open may cost one more 503, which the widget retries).
+        thawed = time.monotonic()
+        while (status := post_event(port)[0]) != 201 and time.monotonic() - thawed < FROZEN_BOUND:
+            time.sleep(0.5)
+        print(f"thawed: 201 after {time.monotonic() - thawed:.2f} s")
+        assert status == 201
     finally:
         stack.stop()

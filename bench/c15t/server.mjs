@@ -23,8 +23,8 @@ function database() {
 }
 
 async function migrate(db) {
-  // What `@c15t/cli migrate` runs for the Kysely adapter: fumadb's migrator to the latest
-  // schema version.
+  // The migrator @c15t/backend exports (the one c15t's CLI `migrate` command calls), to its
+  // latest schema version; for Kysely it returns the operations, executed here.
   const result = await migrator({
     db: DB.client(kyselyAdapter({ db, provider: 'postgresql' })),
     schema: 'latest',

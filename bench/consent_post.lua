@@ -1,6 +1,9 @@
 -- wrk script for server_bench.py: every request is a new consent event, as the widget sends it
 -- (POST, text/plain JSON body, no cookie), with an event id unique across threads and runs.
--- Arguments (after `--`): <run prefix: 16 hex digits> <page origin>.
+-- Arguments (after `--`): <run prefix: 16 hex digits> <page origin> [c15t].
+-- With `c15t`, each request is instead what c15t's front-end (npm `c15t` 2.2.1, setConsent)
+-- posts to its backend's POST /subjects when a visitor makes a choice: JSON, a new subject
+-- per request, 200 its success.
 -- done() prints one JSON line, prefixed "WRK_RESULT ", that server_bench.py parses.
 
 local threads = {}
@@ -18,23 +21,46 @@ local ACTIONS = {
   { "custom", "true", "true", "false", "false" },
 }
 
+-- c15t's categories (its consentTypes) and consentAction: all, necessary, custom.
+local C15T_ACTIONS = {
+  { "all", "true", "true", "true", "true" },
+  { "necessary", "false", "false", "false", "false" },
+  { "custom", "true", "true", "false", "false" },
+}
+
 function init(args)
   prefix = args[1] .. string.format("%04x", thread_id)
   origin = args[2]
+  c15t = args[3] == "c15t"
+  success = c15t and 200 or 201
   count = 0
   created = 0
   other = 0
   sample = ""
   wrk.method = "POST"
-  wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
+  wrk.headers["Content-Type"] = c15t and "application/json" or "text/plain;charset=UTF-8"
   wrk.headers["Origin"] = origin
   wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) consent-server-bench"
+end
+
+-- c15t's subject ids are "sub_" and base58 (its front-end: 20 random bytes, the first 8 a
+-- timestamp): our unique id with its zeros, not in base58, as "o".
+local function c15t_body(id)
+  local a = C15T_ACTIONS[count % 3 + 1]
+  return '{"type":"cookie_banner","domain":"' .. string.match(origin, "//([^:/]+)") ..
+    '","preferences":{"necessary":true,"functionality":' .. a[2] .. ',"measurement":' .. a[3] ..
+    ',"experience":' .. a[4] .. ',"marketing":' .. a[5] .. '},"subjectId":"sub_' ..
+    string.gsub(id, "0", "o") .. '","jurisdiction":"GDPR","jurisdictionModel":"opt-in",' ..
+    '"givenAt":' .. os.time() .. '000,"uiSource":"banner","consentAction":"' .. a[1] .. '"}'
 end
 
 function request()
   count = count + 1
   -- 16 + 4 + 12 digits: decimal digits are hex digits too.
   local id = prefix .. string.format("%012d", count)
+  if c15t then
+    return wrk.format(nil, nil, nil, c15t_body(id))
+  end
   local a = ACTIONS[count % 3 + 1]
   -- One visitor per event: the consent id differs from the event id by its first digit.
   local body = '{"site":"kppay","revision":1,"consent_id":"c' .. string.sub(id, 2) ..
@@ -47,7 +73,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 201 then
+  if status == success then
     created = created + 1
   else
     other = other + 1

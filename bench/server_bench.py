@@ -2,12 +2,16 @@
 per consent, ours (PostgreSQL, SQLite) beside a plain Flask app (bench/plain_app.py).
 
     .venv/bin/python bench/server_bench.py [--targets postgresql,sqlite,plain] [--rounds 3]
+    .venv/bin/python bench/server_bench.py --targets postgresql,plain,c15t   # needs node, npm
 
 Ours runs as production does (nginx, configured by server/nginx.py, in front of granian,
 `python -m server.serve`), the plain app under gunicorn, each with the same workers and threads
 on 127.0.0.1, loaded by `wrk` with consent_post.lua (every request a new event, as the widget
 sends it), in rounds that alternate the targets; medians are printed, with the load average. A
 benchmark, not a test: it asserts nothing, but it says when rows and 201s disagree.
+
+The optional target `c15t` is c15t's self-hosted backend (bench/c15t: Node, Kysely, PostgreSQL),
+loaded with what c15t's front-end posts when a visitor chooses (consent_post.lua's c15t mode).
 """
 
 from __future__ import annotations
@@ -44,6 +48,12 @@ TABLE = "consent_events"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 # Rate limits are per pseudonymised network, and every request here comes from 127.0.0.1.
 NO_RATE_LIMIT = "100000000/60"
+# c15t's backend (optional target): its npm project, the basePath it is served under, the table
+# it writes a consent's row to, and its success status.
+C15T = Path(__file__).with_name("c15t")
+C15T_BASE = "/api/c15t"
+C15T_TABLE = "consent"
+C15T_INSTALL = "npm ci --prefix bench/c15t"
 
 
 def need(tool: str, package: str) -> str:
@@ -58,6 +68,36 @@ def need(tool: str, package: str) -> str:
     if not found:
         raise SystemExit(f"{tool} is missing: apt-get install {package}")
     return found
+
+
+def c15t_node() -> str:
+    """The path of node, once bench/c15t's locked packages are installed (`npm ci` when its
+    node_modules is absent)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        raise SystemExit(f"target c15t needs Node 20+ and npm, then: {C15T_INSTALL}")
+    if not (C15T / "node_modules" / "@c15t" / "backend" / "package.json").is_file():
+        print(f"installing c15t's backend: {C15T_INSTALL}", file=sys.stderr)
+        done = subprocess.run([npm, "ci", "--prefix", str(C15T), "--no-audit", "--no-fund"],
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise SystemExit(f"target c15t: its packages are missing and `{C15T_INSTALL}` "
+                             f"failed: {done.stderr.strip().splitlines()[-1:]}")
+    return node
+
+
+def c15t_version() -> str:
+    """The @c15t/backend version bench/c15t/package.json pins."""
+    package = json.loads((C15T / "package.json").read_text(encoding="utf-8"))
+    return package["dependencies"]["@c15t/backend"]
+
+
+def c15t_migrate(env: dict) -> None:
+    """c15t's tables, created by its own migrator (bench/c15t/server.mjs migrate)."""
+    done = subprocess.run([c15t_node(), "server.mjs", "migrate"], cwd=C15T, env=env,
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise SystemExit(f"node bench/c15t/server.mjs migrate failed:\n{done.stderr}")
 
 
 def free_port() -> int:
@@ -112,13 +152,19 @@ def cpu_shares(before: dict, after: dict, seconds: float, server_pid: int) -> di
 class Served:
     """A target's server on 127.0.0.1, in its own process group: ours as production runs it,
     nginx in front of `python -m server.serve` (or that alone, `proxy=False`), or the plain
-    app under gunicorn. Every access line is written, as in production, then dropped."""
+    app under gunicorn, or c15t's backend (`c15t=True`), one Node process. Every access line is
+    written, as in production, then dropped."""
 
-    def __init__(self, env: dict, args, log: Path, plain: bool = False, proxy: bool = True):
+    def __init__(self, env: dict, args, log: Path, plain: bool = False, proxy: bool = True,
+                 c15t: bool = False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.nginx = None
+        self.health = "/healthz"
+        if c15t:
+            self.start_c15t(env)
+            return
         if plain:
             command = [sys.executable, "-m", "gunicorn", "--access-logfile", "-", "--workers",
                        str(args.workers), "--worker-class", "gthread", "--threads",
@@ -152,13 +198,24 @@ class Served:
                                             env=env, start_new_session=True,
                                             stdout=subprocess.DEVNULL, stderr=errors)
 
+    def start_c15t(self, env: dict) -> None:
+        """bench/c15t/server.mjs: c15t has no cluster option, so one process whatever
+        --workers says. Its log (it writes none by default) goes to the server log."""
+        self.health = C15T_BASE + "/status"
+        env = {**env, "PORT": str(self.port), "C15T_ORIGIN": self.url,
+               "C15T_BASE_PATH": C15T_BASE}
+        with open(self.log, "a") as output:
+            self.process = subprocess.Popen([c15t_node(), "server.mjs"], cwd=C15T, env=env,
+                                            start_new_session=True, stdout=output,
+                                            stderr=output)
+
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 break
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as answer:
+                with urllib.request.urlopen(self.url + self.health, timeout=2) as answer:
                     if answer.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -195,10 +252,11 @@ class Served:
                 self.process.wait(timeout=5)
 
 
-def wrk(url: str, origin: str, seconds: int, connections: int) -> dict:
-    """One bounded wrk run; the figures consent_post.lua's done() prints."""
+def wrk(url: str, origin: str, seconds: int, connections: int, mode: str = "") -> dict:
+    """One bounded wrk run; the figures consent_post.lua's done() prints. `mode` "c15t": c15t's
+    front-end's body instead of ours."""
     command = [need("wrk", "wrk"), "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-               "-s", str(LUA), url, "--", secrets.token_hex(8), origin]
+               "-s", str(LUA), url, "--", secrets.token_hex(8), origin] + ([mode] if mode else [])
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -248,10 +306,11 @@ PLAIN_TABLE = ("CREATE TABLE plain_consents (id bigserial PRIMARY KEY, body json
 
 
 class Target:
-    """One server under test: ours on a database, or the plain baseline app."""
+    """One server under test: ours on a database, the plain baseline app, or c15t's backend."""
 
     def __init__(self, name: str, database: str, args, work: Path, dist: Path):
         self.name, self.database, self.loads, self.warm_requests = name, database, [], 0
+        self.path, self.mode, self.success = args.path, "", 201
         log = work / f"server-{name}.log"
         env = {**os.environ, "CONSENT_RATE_LIMIT": NO_RATE_LIMIT, "CONSENT_DIST_DIR": str(dist),
                "CONSENT_SECRET": secrets.token_hex(32), "CONSENT_AUTO_MIGRATE": "0"}
@@ -260,12 +319,14 @@ class Target:
             env["DATABASE_URL"] = f"sqlite:///{self.where}"
         else:
             suffix = {"plain": "_plain", "postgresql-hooks": "_hooks",
-                      "postgresql-app": "_app"}.get(name, "")
+                      "postgresql-app": "_app", "c15t": "_c15t"}.get(name, "")
             self.where = args.pg_db + suffix
             db_ceiling.psql("postgres", f"DROP DATABASE IF EXISTS {self.where}")
             db_ceiling.psql("postgres", f"CREATE DATABASE {self.where}")
             env["DATABASE_URL"] = PG_URL.format(db=self.where)
-        if name == "plain":
+        if name == "c15t":
+            self.serve_c15t(env, args, log)
+        elif name == "plain":
             db_ceiling.psql(self.where, PLAIN_TABLE)
             env["PLAIN_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{self.where}"
             self.table = "plain_consents"
@@ -278,12 +339,21 @@ class Target:
             self.server = Served(env, args, log, proxy=name != "postgresql-app")
         self.xacts = pg_transactions(self.where) if database == "postgresql" else None
 
+    def serve_c15t(self, env: dict, args, log: Path) -> None:
+        """c15t's backend on the scratch database, its tables made by its migrator; loaded on
+        POST /subjects, success 200, a row in its `consent` table per consent."""
+        env = {**env, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{self.where}"}
+        c15t_migrate(env)
+        self.table, self.path, self.mode, self.success = (C15T_TABLE, C15T_BASE + "/subjects",
+                                                          "c15t", 200)
+        self.server = Served(env, args, log, c15t=True)
+
     def load(self, args) -> None:
-        endpoint = self.server.url + args.path
+        endpoint = self.server.url + self.path
         self.warm_requests += wrk(endpoint, self.server.url, args.warmup,
-                                  args.connections)["requests"]
+                                  args.connections, self.mode)["requests"]
         before = processes()
-        result = wrk(endpoint, self.server.url, args.seconds, args.connections)
+        result = wrk(endpoint, self.server.url, args.seconds, args.connections, self.mode)
         after = processes()
         result["server_cpu_s"] = self.server.cpu_seconds(after) - self.server.cpu_seconds(before)
         result["other_cpu"] = cpu_shares(before, after, result["duration_us"] / 1e6,
@@ -314,6 +384,7 @@ class Target:
                               + r["write_errors"] + r["timeouts"] for r in self.loads),
                 "other_cpu": statistics.median(r["other_cpu"] for r in self.loads),
                 "rows": rows, "posts": posts, "created": created, "per_consent": per_consent,
+                "success": self.success,
                 "sample": next((r["sample"] for r in self.loads if r["other"]), "")}
 
 
@@ -322,12 +393,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default="postgresql,sqlite,plain",
                         help="comma-separated: postgresql, sqlite (ours), plain (the baseline), "
                              "postgresql-hooks, sqlite-hooks (ours, KPpay with one webhook), "
-                             "postgresql-app (ours without nginx: what the proxy costs)")
+                             "postgresql-app (ours without nginx: what the proxy costs), "
+                             "c15t (c15t's self-hosted backend, optional: needs node and npm)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, targets interleaved")
     parser.add_argument("--seconds", type=int, default=15, help="measured load per round (s)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured load first (s)")
     parser.add_argument("--workers", type=int, default=2,
-                        help="app server workers, every target (default 2: one per core)")
+                        help="app server workers, every target (default 2: one per core) "
+                             "but c15t, one Node process (it has no cluster option)")
     parser.add_argument("--threads", type=int, default=8,
                         help="threads per worker, every target (granian's blocking threads, "
                              "gunicorn's gthread threads; default 8)")
@@ -336,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--path", default="/api/v1/consents", help="the consent endpoint")
     parser.add_argument("--pg-db", default="consent_bench",
                         help="scratch PostgreSQL database, created and dropped (default "
-                             "consent_bench, and consent_bench_plain for the baseline)")
+                             "consent_bench, and consent_bench_plain for the baseline, "
+                             "consent_bench_c15t for c15t)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL databases")
     args = parser.parse_args(argv)
     args.seconds = max(1, min(args.seconds, 60))
@@ -344,10 +418,10 @@ def main(argv: list[str] | None = None) -> int:
     args.warmup = max(1, min(args.warmup, 30))
     names = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = set(names) - {"sqlite", "postgresql", "plain", "sqlite-hooks", "postgresql-hooks",
-                            "postgresql-app"}
+                            "postgresql-app", "c15t"}
     if unknown:
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
-    if set(names) - {"plain", "postgresql-app"} and not (
+    if set(names) - {"plain", "postgresql-app", "c15t"} and not (
             shutil.which("nginx") or Path("/usr/sbin/nginx").is_file()):
         parser.error("ours runs behind nginx, as in production: apt-get install nginx-light")
     # The scratch database is dropped at the end: never one that holds anything else.
@@ -355,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
             "test", "postgres") or args.pg_db.startswith("template"):
         parser.error(f"--pg-db {args.pg_db!r}: give a scratch database name (it is dropped)")
     need("wrk", "wrk")
+    if "c15t" in names:
+        c15t_node()
 
     work = Path(tempfile.mkdtemp(prefix="consent-server-bench-"))
     targets: list[Target] = []
@@ -382,10 +458,12 @@ def main(argv: list[str] | None = None) -> int:
              "plain": "plain Flask app, PostgreSQL",
              "postgresql-hooks": "ours, PostgreSQL, 1 webhook",
              "postgresql-app": "ours without nginx, PostgreSQL",
-             "sqlite-hooks": "ours, SQLite, 1 webhook"}
+             "sqlite-hooks": "ours, SQLite, 1 webhook",
+             "c15t": f"c15t {c15t_version()}, 1 Node process, PostgreSQL"}
     baseline = next((r for r in results if r["name"] == "plain"), None)
     print(f"Server benchmark on {os.cpu_count()} cores: {args.workers} workers x {args.threads} "
-          "threads for every target (ours: nginx + granian, plain: gunicorn gthread), "
+          "threads for every target (ours: nginx + granian, plain: gunicorn gthread"
+          f"{'; c15t: one Node process, pg pool of 10' if 'c15t' in names else ''}), "
           "wrk 2 threads x "
           f"{args.connections} connections,\n{args.rounds} rounds of {args.seconds} s (after "
           f"{args.warmup} s of warm-up each), targets interleaved; medians over the rounds.\n"
@@ -403,15 +481,18 @@ def main(argv: list[str] | None = None) -> int:
             # wrk stops without reading the answers in flight: up to one row per connection
             # per run (warm-ups included) may have no counted answer.
             "yes" if r["created"] <= r["rows"] <= r["posts"] + 2 * args.connections * (
-                args.rounds) else f"NO: {r['rows']} rows, {r['created']} 201s",
+                args.rounds) else f"NO: {r['rows']} rows, {r['created']} {r['success']}s",
             f"{100 * r['other_cpu']:.0f}%"])
         if r["sample"]:
-            print(f"first non-201 answer of {label[r['name']]}: {r['sample']}")
+            print(f"first non-{r['success']} answer of {label[r['name']]}: {r['sample']}")
     print(table(header, lines))
     print("\nCPU ms/req: the server's CPU time (its processes, nginx's included, user + system, "
           "/proc) per request.\nPG xacts/consent: committed + rolled-back transactions of the "
           "target's database (pg_stat_database) per row\nstored. rows = 201s: the table holds at "
           "least a row per 201. other CPU: processes outside the benchmark.")
+    if "c15t" in names:
+        print("c15t answers 200, not 201: its rows are those of its `consent` table, a new "
+              "subject per request.")
     return 0
 
 

@@ -5,10 +5,11 @@ CONSENT_BODY_TIMEOUT, and nginx's own error answers are the API's JSON shape
 
 nginx reads each whole request before the app server sees it, so a client that sends slowly
 holds a connection of nginx's (cheap, bounded in time) and no thread of the app's; it answers
-what is not HTTP itself. Its access log is off and its error log keeps only what is critical:
-nginx writes the client's address into every request-level line (`client: …`), and no full
-client address is written anywhere. `flask --app server nginx-config` prints the server block
-for the site's nginx; `standalone` wraps it into a whole nginx.conf (the tests, the bench).
+what is not HTTP itself. It writes the access log, in a format without the client's address
+or the query string; its error log keeps only what is critical, since nginx writes the
+client's address into every request-level error line (`client: …`). `flask --app server
+nginx-config` prints the configuration for the site's nginx (conf.d/, inside its http block);
+`standalone` wraps it into a whole nginx.conf (the tests, the bench).
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ def _quoted(text: str) -> str:
 
 
 def server_block(listen: str, upstream: str, cap: int, timeout: float,
-                 consents_path: str) -> str:
-    """The upstream and server blocks: `listen` is nginx's address, `upstream` the app
-    server's (host:port), `consents_path` the app's CONSENT_PATH."""
+                 consents_path: str, access_log: str) -> str:
+    """The http-level blocks (upstream, access log format) and the server block: `listen` is
+    nginx's address, `upstream` the app server's (host:port), `consents_path` the app's
+    CONSENT_PATH, `access_log` the access log's file."""
     seconds = max(1, round(timeout))
     errors = []
     for status, words in _OWN_ERRORS.items():
@@ -55,9 +57,21 @@ def server_block(listen: str, upstream: str, cap: int, timeout: float,
   server {upstream};
   keepalive 32;
 }}
+# The access log: one line per request, written by nginx (in C, buffered) rather than by the
+# app server's Python, with no client address and no query string. A path that could hold an
+# address (a dotted quad, a colon) is written "-".
+map $request_uri $consent_logged_path {{
+  "~^[^?]*[0-9]{{1,3}}\\.[0-9]{{1,3}}\\.[0-9]{{1,3}}\\.[0-9]{{1,3}}" "-";
+  "~^[^?]*:" "-";
+  "~^(?<consent_path>[^?]+)" $consent_path;
+  default "-";
+}}
+log_format consent_no_address
+  '[$time_local] "$request_method $consent_logged_path $server_protocol" $status '
+  '$body_bytes_sent ${{request_time}}s';
 server {{
   listen {listen};
-  access_log off;
+  access_log {access_log} consent_no_address buffer=32k flush=1s;
   error_log stderr crit;
   client_header_timeout {seconds}s;
   client_body_timeout {seconds}s;
@@ -96,8 +110,8 @@ server {{
 
 def standalone(folder: Path, listen: str, upstream: str, cap: int, timeout: float,
                consents_path: str) -> str:
-    """A whole nginx.conf around server_block, with its pid and temporary files in `folder`:
-    `nginx -c <folder>/nginx.conf -g 'daemon off;'`."""
+    """A whole nginx.conf around server_block, with its pid, temporary files and access log
+    (access.log) in `folder`: `nginx -c <folder>/nginx.conf -g 'daemon off;'`."""
     return f"""worker_processes 1;
 pid {folder}/nginx.pid;
 error_log stderr crit;
@@ -108,7 +122,7 @@ http {{
   fastcgi_temp_path {folder}/fastcgi;
   uwsgi_temp_path {folder}/uwsgi;
   scgi_temp_path {folder}/scgi;
-{server_block(listen, upstream, cap, timeout, consents_path)}}}
+{server_block(listen, upstream, cap, timeout, consents_path, str(folder / "access.log"))}}}
 """
 
 
@@ -117,12 +131,15 @@ http {{
               help="nginx's address (what visitors and the load balancer reach)")
 @click.option("--upstream", default="127.0.0.1:8000", show_default=True,
               help="the app server's address (GRANIAN_HOST:GRANIAN_PORT)")
+@click.option("--access-log", default="/var/log/nginx/consent-access.log", show_default=True,
+              help="the access log's file (no client address, no query string)")
 @with_appcontext
-def nginx_config(listen: str, upstream: str) -> None:
-    """Print the nginx server block that goes in front of the app server (conf.d/)."""
+def nginx_config(listen: str, upstream: str, access_log: str) -> None:
+    """Print the nginx configuration that goes in front of the app server (conf.d/)."""
     config = current_app.config
     click.echo(server_block(listen, upstream, config["CONSENT_MAX_BODY_BYTES"],
-                            config["CONSENT_BODY_TIMEOUT"], config["CONSENT_PATH"]), nl=False)
+                            config["CONSENT_BODY_TIMEOUT"], config["CONSENT_PATH"], access_log),
+               nl=False)
 
 
 def init_app(app) -> None:

@@ -2,8 +2,9 @@
 that server/nginx.py configures. `python -m server.serve [granian options]`.
 
 What is fixed here, for every deployment:
-- one access line per request, with no client address and no query string (ACCESS_FORMAT),
-  and every line granian writes passed through the address scrubber (granian_logging.json);
+- no access log: nginx writes it, in C and buffered, without client address (server/nginx.py);
+  granian's Python access log cost a sixth of the workers' time holding the GIL. Every line
+  granian writes passes through the address scrubber (granian_logging.json);
 - a worker that dies (kill -9, out of memory) is started again (--respawn-failed-workers);
 - HTTP/1.1 only: nginx is the client (it buffers each whole request, bounds its time and
   answers what is not HTTP; granian alone cannot bound a body that stops coming).
@@ -25,7 +26,6 @@ from pathlib import Path
 from . import config as settings
 from . import load_settings
 
-ACCESS_FORMAT = '[%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
 # Requests one worker runs at once: while one waits on the database's commit, others are
 # parsed and join the same group commit (server/batches.py).
 THREADS = 4
@@ -33,10 +33,11 @@ LOG_CONFIG = Path(__file__).with_name("granian_logging.json")
 
 
 def arguments(extra: list[str]) -> list[str]:
-    """granian's command line: the fixed choices, then the deployer's options, then the app."""
-    return ["--interface", "wsgi", "--factory", "--http", "1", "--no-ws",
-            "--respawn-failed-workers", "--log-config", str(LOG_CONFIG),
-            "--access-log", "--access-log-fmt", ACCESS_FORMAT, *extra, "server:create_app"]
+    """granian's command line: the deployer's options, then the fixed choices (the last of an
+    option given twice wins), then the app."""
+    return [*extra, "--interface", "wsgi", "--factory", "--http", "1", "--no-ws",
+            "--respawn-failed-workers", "--log-config", str(LOG_CONFIG), "--no-access-log",
+            "server:create_app"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -140,11 +140,18 @@ class Stack:
     port: int
     folder: Path
 
-    def written(self) -> str:
-        """Everything the app server and nginx wrote: their logs, access lines included."""
-        return "".join(log.read_text(errors="replace")
-                       for log in (self.folder / "app.log", self.folder / "nginx.log")
-                       if log.exists())
+    def written(self, until: str = "", count: int = 1) -> str:
+        """Everything the app server and nginx wrote: their logs and nginx's access log. With
+        `until`, first waits (10 s at most) for it to be there `count` times: nginx writes its
+        access log each second."""
+        logs = (self.folder / "app.log", self.folder / "nginx.log",
+                self.folder / "nginx" / "access.log")
+        deadline = time.monotonic() + 10
+        while True:
+            text = "".join(log.read_text(errors="replace") for log in logs if log.exists())
+            if text.count(until) >= count or time.monotonic() > deadline:
+                return text
+            time.sleep(0.2)
 
     def kill_app(self) -> None:
         """kill -9 of the app server's main process and its workers, no shutdown at all."""

@@ -82,12 +82,14 @@ def test_no_log_holds_the_clients_address(proxied):
     send(port, LONG_HEADER)
     post_event(port)
     send(port, b"GET /healthz?visitor=" + CLIENT.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n")
-    time.sleep(0.5)  # the lines written after the answers
-    written = stack.written()
-    # The app server's access lines, without the query string.
+    send(port, b"GET /c/" + CLIENT.encode() + b"/x HTTP/1.1\r\nHost: x\r\n\r\n")
+    send(port, b"GET /c/::ffff:7f00:2/x HTTP/1.1\r\nHost: x\r\n\r\n")
+    written = stack.written('"GET - HTTP/1.1" 404', 2)
+    # The access lines, without the query string, and a path that could hold an address as "-".
     assert '"POST /api/v1/consents HTTP/1.1" 201' in written
     assert '"GET /healthz HTTP/1.1" 200' in written and "visitor" not in written
-    assert CLIENT not in written
+    assert written.count('"GET - HTTP/1.1" 404') == 2
+    assert CLIENT not in written and "7f00" not in written
 
 
 def test_the_app_server_down_is_a_503_with_retry_after(db_url, dist_dir, tmp_path):

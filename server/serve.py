@@ -11,7 +11,8 @@ What is fixed here, for every deployment:
 The rest are granian's own settings under their own names, from the environment or the
 command line: GRANIAN_HOST (127.0.0.1), GRANIAN_PORT (8000), GRANIAN_WORKERS (one per CPU
 here), GRANIAN_BLOCKING_THREADS (per worker; THREADS here). SIGHUP restarts the workers one by
-one without dropping a request; SIGTERM stops after the requests under way.
+one without dropping a consent (nginx resends one cut on a closing connection); SIGTERM stops
+after the requests under way.
 
 The app's own settings (server/config.py) are checked here before any worker starts, so that a
 wrong one stops the start with its one line instead of a crash loop of workers.

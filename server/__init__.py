@@ -26,10 +26,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     A wrong setting raises ConfigError under tests and otherwise stops with one line.
     """
     source = os.environ if test_config is None else test_config
-    instance_path = source.get("CONSENT_INSTANCE_PATH") or None
-    if instance_path:
-        instance_path = os.path.abspath(instance_path)
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app = Flask(__name__, instance_relative_config=True, instance_path=_instance_path(source))
     app.config["TESTING"] = bool(test_config and test_config.get("TESTING"))
     try:
         app.config.update(load_settings(source, app.instance_path))
@@ -45,11 +42,15 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 def load_settings(source: Mapping, instance_path: str | None = None) -> dict:
     """The checked settings (server/config.py) from `source`, in the instance folder given, or
     else in CONSENT_INSTANCE_PATH or Flask's default one; ConfigError on a wrong one."""
-    if instance_path is None:
-        instance_path = os.path.abspath(source.get("CONSENT_INSTANCE_PATH") or
-                                        Flask(__name__).instance_path)
+    instance_path = instance_path or _instance_path(source) or Flask(__name__).instance_path
     return settings.load({**source, "CONSENT_INSTANCE_PATH": instance_path},
                          str(ROOT / "dist"), str(ROOT / "translations"))
+
+
+def _instance_path(source: Mapping) -> str | None:
+    """CONSENT_INSTANCE_PATH made absolute; None when unset (Flask's default then)."""
+    path = source.get("CONSENT_INSTANCE_PATH") or None
+    return os.path.abspath(path) if path else None
 
 
 def _configure(app: Flask) -> None:

@@ -179,8 +179,16 @@ def test_a_worker_killed_while_a_batch_is_open_loses_and_doubles_nothing(db_url,
         deadline = time.monotonic() + 30
         while sum(s == 201 for s in answers.values()) < 60 and time.monotonic() < deadline:
             time.sleep(0.01)
-        victim = children(server.pid)[0]
-        os.kill(victim, signal.SIGKILL)  # one worker; the main process starts another
+        # One worker; the main process starts another. If that cut no request (it once did
+        # not: granian's workers may share the load unevenly), the next one too.
+        victims = []
+        for victim in children(server.pid):
+            os.kill(victim, signal.SIGKILL)
+            victims.append(victim)
+            time.sleep(1)
+            with lock:
+                if 0 in answers.values():
+                    break
         for thread in threads:
             thread.join(timeout=60)
         unanswered = [i for i, status in answers.items() if status != 201]
@@ -206,7 +214,7 @@ def test_a_worker_killed_while_a_batch_is_open_loses_and_doubles_nothing(db_url,
         engine.dispose()
     assert set(counts) == set(ids)  # every event stored
     assert set(counts.values()) == {1}  # none twice
-    print(f"\nkilled worker {victim}: {len(unanswered)} unanswered, sent again, each one row")
+    print(f"\nkilled workers {victims}: {len(unanswered)} unanswered, sent again, each one row")
 
 
 def test_a_graceful_restart_under_load_drops_no_request(stack, db_url):

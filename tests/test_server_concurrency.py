@@ -217,41 +217,59 @@ def test_a_worker_killed_while_a_batch_is_open_loses_and_doubles_nothing(db_url,
     print(f"\nkilled workers {victims}: {len(unanswered)} unanswered, sent again, each one row")
 
 
-def test_a_graceful_restart_under_load_drops_no_request(stack, db_url):
-    """SIGHUP to the app server (a deploy) while visitors send consents: its workers are
-    replaced one by one, and every request sent meanwhile gets its 201 and its row."""
-    before = children(stack.app.pid)
-    receipts: list[str] = []
-    failures: list[str] = []
-    lock = threading.Lock()
-    done = threading.Event()
-    consent_ids = [event()["consent_id"] for _ in range(4)]
+class Visitors:
+    """`count` visitors sending consents to `port` one after another, each on a kept-alive
+    connection, until stopped (bounded): the receipts of the 201s, and every other answer."""
 
-    def client(consent_id: str) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=30)
+    def __init__(self, port: int, count: int = 4):
+        self.port = port
+        self.consent_ids = [event()["consent_id"] for _ in range(count)]
+        self.receipts: list[str] = []
+        self.failures: list[str] = []
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.threads = [threading.Thread(target=self._visit, args=(c,))
+                        for c in self.consent_ids]
+        for thread in self.threads:
+            thread.start()
+
+    def _visit(self, consent_id: str) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         for _ in range(20_000):  # bounded; `done` ends it long before
-            if done.is_set():
+            if self.done.is_set():
                 break
             connection.request("POST", "/api/v1/consents",
                                body=json.dumps(event(consent_id=consent_id)),
                                headers={"Content-Type": "text/plain;charset=UTF-8"})
             response = connection.getresponse()
             answer = response.read()
-            with lock:
+            with self.lock:
                 if response.status == 201:
-                    receipts.append(json.loads(answer)["receipt"])
+                    self.receipts.append(json.loads(answer)["receipt"])
                 else:
-                    failures.append(f"{response.status} {answer[:200]!r}")
+                    self.failures.append(f"{response.status} {answer[:200]!r}")
         connection.close()
 
-    threads = [threading.Thread(target=client, args=(c,)) for c in consent_ids]
-    for thread in threads:
-        thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while len(receipts) < 100 and time.monotonic() < deadline:
+    def wait_for(self, receipts: int, seconds: float = 30) -> None:
+        """Until `receipts` 201s in all, or `seconds`."""
+        deadline = time.monotonic() + seconds
+        while len(self.receipts) < receipts and time.monotonic() < deadline:
             time.sleep(0.05)
-        at_signal = len(receipts)
+
+    def stop(self) -> None:
+        self.done.set()
+        for thread in self.threads:
+            thread.join(timeout=60)
+
+
+def test_a_graceful_restart_under_load_drops_no_request(stack, db_url):
+    """SIGHUP to the app server (a deploy) while visitors send consents: its workers are
+    replaced one by one, and every request sent meanwhile gets its 201 and its row."""
+    before = children(stack.app.pid)
+    visitors = Visitors(stack.port)
+    try:
+        visitors.wait_for(100)
+        at_signal = len(visitors.receipts)
         os.kill(stack.app.pid, signal.SIGHUP)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -262,15 +280,14 @@ def test_a_graceful_restart_under_load_drops_no_request(stack, db_url):
         replaced = children(stack.app.pid)
         time.sleep(0.5)  # the new workers answer too
     finally:
-        done.set()
-        for thread in threads:
-            thread.join(timeout=60)
+        visitors.stop()
+    receipts, failures = visitors.receipts, visitors.failures
     print(f"\nSIGHUP: workers {before} -> {replaced}; {at_signal} consents before it, "
           f"{len(receipts) - at_signal} during and after it; failures: {failures[:3]}")
     assert not set(replaced) & set(before) and len(replaced) == WORKERS
     assert failures == []
     assert len(receipts) - at_signal > 100
-    assert stored(db_url, consent_ids) == set(receipts)
+    assert stored(db_url, visitors.consent_ids) == set(receipts)
     assert stack.app.poll() is None
 
 
@@ -285,30 +302,6 @@ def test_every_acknowledged_consent_survives_a_database_restart_under_load(db_ur
     name = f"consent_restart_{os.getpid()}"  # the app's connections, and no one else's
     app_url = f"{db_url}&application_name={name}"
     stack = start_stack(app_url, dist_dir, tmp_path)
-    acknowledged: list[str] = []
-    others: list[int] = []
-    lock = threading.Lock()
-    done = threading.Event()
-    consent_ids = [event()["consent_id"] for _ in range(4)]
-
-    def client(consent_id: str) -> None:
-        for _ in range(20_000):  # bounded; `done` ends it long before
-            if done.is_set():
-                break
-            connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=30)
-            try:
-                connection.request("POST", "/api/v1/consents",
-                                   body=json.dumps(event(consent_id=consent_id)),
-                                   headers={"Content-Type": "text/plain;charset=UTF-8"})
-                response = connection.getresponse()
-                answer = response.read()
-            finally:
-                connection.close()
-            with lock:
-                if response.status == 201:
-                    acknowledged.append(json.loads(answer)["receipt"])
-                else:
-                    others.append(response.status)
 
     def terminate() -> int:
         engine = sa.create_engine(db_url)
@@ -320,30 +313,22 @@ def test_every_acknowledged_consent_survives_a_database_restart_under_load(db_ur
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=client, args=(c,)) for c in consent_ids]
-    for thread in threads:
-        thread.start()
+    visitors = Visitors(stack.port)
     closed, after = [], []
     try:
         for _ in range(3):
-            before = len(acknowledged)
-            deadline = time.monotonic() + 30
-            while len(acknowledged) < before + 100 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            visitors.wait_for(len(visitors.receipts) + 100)
             closed.append(terminate())
-            after.append(len(acknowledged))
-        deadline = time.monotonic() + 30
-        while len(acknowledged) < after[-1] + 100 and time.monotonic() < deadline:
-            time.sleep(0.05)
+            after.append(len(visitors.receipts))
+        visitors.wait_for(after[-1] + 100)
     finally:
-        done.set()
-        for thread in threads:
-            thread.join(timeout=60)
+        visitors.stop()
         stack.stop()
+    acknowledged = visitors.receipts
     print(f"\nconnections closed: {closed}; {len(acknowledged)} acknowledged, "
-          f"other answers: {sorted(set(others))} x {len(others)}")
+          f"other answers: {visitors.failures[:3]}")
     assert all(closed), "the app held no connection to close"
     assert len(acknowledged) >= after[-1] + 100, "consents were not stored again after"
-    assert others == []
+    assert visitors.failures == []
     assert len(set(acknowledged)) == len(acknowledged)
-    assert set(acknowledged) <= stored(db_url, consent_ids)
+    assert set(acknowledged) <= stored(db_url, visitors.consent_ids)
